@@ -1,0 +1,50 @@
+/*
+ * wallet.h — cryptocurrency wallet addresses, validated, not pattern-guessed.
+ *
+ * mm_wallet_check() accepts a string only if it decodes and its checksum
+ * holds: Monero (Cryptonote base58 in 8-byte blocks, Keccak-256 checksum;
+ * standard, integrated and subaddress prefixes), Bitcoin-family Base58Check
+ * (P2PKH/P2SH of BTC, LTC, DOGE, and testnet), bech32/bech32m segwit
+ * (bc1/tb1/ltc1), Ethereum (0x + 40 hex; EIP-55 checksum when mixed case;
+ * all-lower/all-upper are valid but unverified). Shared by the file, network
+ * and honeypot engines.
+ *
+ * mm_wallet_scan() finds candidate tokens in arbitrary text and reports only
+ * those that validate. Pure and thread-safe; bounded by the input length.
+ */
+#ifndef MM_WALLET_H
+#define MM_WALLET_H
+
+#include "core/error.h"
+
+enum mm_coin {
+	MM_COIN_NONE = 0,
+	MM_COIN_XMR,
+	MM_COIN_BTC,
+	MM_COIN_BTC_TESTNET,
+	MM_COIN_LTC,
+	MM_COIN_DOGE,
+	MM_COIN_ETH,
+};
+
+struct mm_wallet {
+	enum mm_coin coin;
+	const char *coin_name;	/* "monero", "bitcoin", ... (static) */
+	const char *type;	/* "standard", "integrated", "subaddress",
+				 * "p2pkh", "p2sh", "p2wpkh", "p2wsh", "p2tr",
+				 * "eip55", "unchecksummed" (static) */
+	bool checksum_verified;	/* false only for all-lower/upper ETH */
+};
+
+/* 0 if s[0..len) is exactly one valid address (fills w), MM_ENOTFOUND if
+ * not. */
+int mm_wallet_check(const char *s, size_t len, struct mm_wallet *w);
+
+/* Called for every valid address found; return non-zero to stop. */
+typedef int mm_wallet_fn(void *arg, const char *addr, size_t len, size_t offset,
+			 const struct mm_wallet *w);
+/* Scans text for addresses; returns the number found (or the callback's
+ * number reported before the callback stopped it). */
+size_t mm_wallet_scan(const char *text, size_t len, mm_wallet_fn *fn, void *arg);
+
+#endif
