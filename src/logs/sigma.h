@@ -1,0 +1,60 @@
+/*
+ * sigma.h — private to src/logs/: the Sigma engine as the log engine's glue
+ * (engine.c) sees it. Implemented in sigma_*.c.
+ *
+ * A struct sigma_ruleset is loaded once (rules from YAML via libyaml,
+ * compiled, indexed by logsource and event id) and shared read-only by all
+ * workers. Correlation rules (event_count, value_count, temporal,
+ * temporal_ordered) keep their windows in a struct sigma_state, one per
+ * input stream (one per file, or per live source).
+ */
+#ifndef LOGS_SIGMA_H
+#define LOGS_SIGMA_H
+
+#include "logs/event.h"
+
+struct sigma_ruleset;
+struct sigma_state;
+
+struct sigma_ruleset *sigma_ruleset_new(void);
+void sigma_ruleset_free(struct sigma_ruleset *rs);
+/* Loads one .yml/.yaml file or every such file under a folder (recursively).
+ * Each rule is added to cat (id "sigma:<uuid>"); each rule that does not
+ * load goes to report with file, line and reason. Returns 0 unless nothing
+ * could be read at all. */
+int sigma_ruleset_load(struct sigma_ruleset *rs, const char *path, struct mm_catalogue *cat,
+		       struct mm_rule_report *report);
+/* Builds the indexes (and the literal prefilter); call after loading. */
+int sigma_ruleset_compile(struct sigma_ruleset *rs, struct mm_diag *diag);
+size_t sigma_ruleset_count(const struct sigma_ruleset *rs);
+/* Hex digest of the loaded rule texts. */
+const char *sigma_ruleset_id(const struct sigma_ruleset *rs);
+
+struct sigma_match {
+	const struct mm_rule_meta *meta;	/* the rule's catalogue entry */
+	const char *rule_title;
+	bool correlation;		/* raised by a correlation rule */
+	/* for correlations: the group-by values and the count, and the
+	 * events that made it (first/last record ids, times) */
+	const char *group;		/* "TargetUserName=admin,IpAddress=..." or NULL */
+	uint64_t count;
+	int64_t first_ts_us, last_ts_us;
+	uint64_t first_record, last_record;
+	/* for plain rules: the fields that matched (name=value, up to 8) */
+	const char *matched[8];
+	size_t n_matched;
+};
+
+typedef int sigma_match_fn(void *arg, const struct log_event *e, const struct sigma_match *m);
+
+struct sigma_state *sigma_state_new(const struct sigma_ruleset *rs);
+void sigma_state_free(struct sigma_state *st);
+/* Evaluates one event against the rules that can match it, calling fn for
+ * each match (and for each correlation that fires). */
+int sigma_eval(const struct sigma_ruleset *rs, struct sigma_state *st, const struct log_event *e,
+	       sigma_match_fn *fn, void *arg);
+/* End of a stream: correlations still pending are decided. */
+int sigma_flush(const struct sigma_ruleset *rs, struct sigma_state *st, sigma_match_fn *fn,
+		void *arg);
+
+#endif
