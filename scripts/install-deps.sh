@@ -18,7 +18,7 @@ libhttp-parser-dev libevent-dev libsqlite3-dev libarchive-dev libgmime-3.0-dev
 libidn2-dev libpsl-dev libhiredis-dev libssl-dev zlib1g-dev"
 TEST="clang libclang-rt-14-dev libcmocka-dev python3 python3-scapy python3-jsonschema
 python3-docker python3-yaml sqlite3 redis-server chromium curl iproute2 jq"
-BENCH="yara clamav libevtx-utils tshark hyperfine wrk time"
+BENCH="yara clamav clamav-testfiles libevtx-utils tshark hyperfine wrk time"
 
 what=${1:-test}
 case "$what" in
