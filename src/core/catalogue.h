@@ -74,4 +74,9 @@ size_t mm_rule_report_rejected_count(const struct mm_rule_report *r, const char 
 size_t mm_rule_report_problem_count(const struct mm_rule_report *r);
 const struct mm_rule_problem *mm_rule_report_problem(const struct mm_rule_report *r, size_t i);
 
+/* Problems counted but not stored (past the report's cap of 100,000 or on
+ * out of memory); `rules check` should say "and N more". Passing a NULL
+ * engine to the *_count functions above sums over every engine. */
+size_t mm_rule_report_dropped_count(const struct mm_rule_report *r);
+
 #endif
