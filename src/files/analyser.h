@@ -35,6 +35,9 @@ struct file_view {
 	/* the outermost file on disk, and where this member sits */
 	const char *disk_path;
 	bool in_archive;
+	/* added by the driver: its per-input state, for files_examine_nested();
+	 * NULL in views built by hand (tests), which cannot nest */
+	const void *driver;
 };
 
 struct file_analyser {
@@ -47,6 +50,13 @@ struct file_analyser {
 	void *(*worker_new)(const struct mm_config *cfg);
 	void (*worker_free)(void *w);
 	int (*analyse)(void *w, const struct file_view *v, struct mm_scan_ctx *ctx);
+	/* optional (added later; leave NULL if unused): shared read-only state
+	 * built once at open() (lists from env->bundled_rules_dir, compiled
+	 * pattern databases). When worker_new_shared is set the driver calls it
+	 * instead of worker_new, passing what open() made. */
+	int (*open)(void **shared, const struct mm_engine_env *env, struct mm_diag *diag);
+	void (*close)(void *shared);
+	void *(*worker_new_shared)(void *shared, const struct mm_config *cfg);
 };
 
 extern const struct file_analyser *const file_analysers[];	/* generated, NULL-terminated */

@@ -1,0 +1,184 @@
+/*
+ * util.c — small helpers shared by the file engine's driver and the
+ * analysers written with it: case-insensitive search in bytes, path
+ * basenames, bundled list files (rules/lists/NAME.txt), JSON excerpts.
+ *
+ * All input is untrusted and bounded by the lengths passed; list files are
+ * read with a line-length cap and an entry cap. Pure and thread-safe except
+ * files_list_load(), which allocates and is called at open().
+ */
+#include "core/compat.h"
+#include "files/internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+
+#define LIST_LINE_MAX 1024
+
+static inline uint8_t lower(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
+}
+
+const uint8_t *files_memcasemem(const uint8_t *hay, size_t hlen, const char *needle, size_t nlen)
+{
+	uint8_t f0, f1;
+
+	if (nlen == 0)
+		return hay;
+	if (!hay || hlen < nlen)
+		return NULL;
+	f0 = lower((uint8_t)needle[0]);
+	f1 = (f0 >= 'a' && f0 <= 'z') ? (uint8_t)(f0 - 32) : f0;
+	for (size_t i = 0; i + nlen <= hlen; i++) {
+		const uint8_t *p;
+		size_t k;
+
+		/* memchr on both cases of the first byte keeps long inputs fast */
+		if (hay[i] != f0 && hay[i] != f1) {
+			const uint8_t *a = memchr(hay + i, f0, hlen - nlen + 1 - i);
+			const uint8_t *b = f1 != f0 ? memchr(hay + i, f1, hlen - nlen + 1 - i) : NULL;
+
+			if (!a && !b)
+				return NULL;
+			p = !a ? b : (!b ? a : (a < b ? a : b));
+			i = (size_t)(p - hay);
+		}
+		for (k = 1; k < nlen; k++) {
+			if (lower(hay[i + k]) != lower((uint8_t)needle[k]))
+				break;
+		}
+		if (k == nlen)
+			return hay + i;
+	}
+	return NULL;
+}
+
+size_t files_count_ci(const uint8_t *hay, size_t hlen, const char *needle, size_t max)
+{
+	size_t n = 0, nlen = strlen(needle);
+	const uint8_t *p = hay, *end = hay + hlen;
+
+	if (!nlen)
+		return 0;
+	while (n < max && p < end) {
+		const uint8_t *m = files_memcasemem(p, (size_t)(end - p), needle, nlen);
+
+		if (!m)
+			break;
+		n++;
+		p = m + nlen;
+	}
+	return n;
+}
+
+const char *files_basename(const char *path)
+{
+	const char *b = path;
+
+	if (!path)
+		return "";
+	for (const char *p = path; *p; p++) {
+		if (*p == '/' || *p == '\\' || *p == '!')
+			b = p + 1;
+	}
+	return b;
+}
+
+void files_list_release(struct files_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i]);
+	free(l->items);
+	memset(l, 0, sizeof(*l));
+}
+
+int files_list_path(const struct mm_engine_env *env, const char *name, char *out, size_t cap)
+{
+	int n;
+
+	if (!env || !env->bundled_rules_dir || !env->bundled_rules_dir[0])
+		return MM_ENOENT;
+	n = snprintf(out, cap, "%s/lists/%s", env->bundled_rules_dir, name);
+	if (n < 0 || (size_t)n >= cap)
+		return MM_ELIMIT;
+	return 0;
+}
+
+int files_list_load(struct files_list *l, const char *path, size_t max, struct mm_diag *diag)
+{
+	FILE *f = NULL;
+	char line[LIST_LINE_MAX];
+	size_t cap = 0;
+	long lineno = 0;
+	int rc = 0;
+
+	memset(l, 0, sizeof(*l));
+	f = fopen(path, "r");
+	if (!f) {
+		rc = mm_diag_set(diag, mm_from_errno(errno), path, -1, -1, "cannot open list: %s",
+				 strerror(errno));
+		goto out;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *s = line, *e;
+		size_t len = strlen(line);
+
+		lineno++;
+		if (len && line[len - 1] != '\n' && !feof(f)) {
+			int c;
+
+			/* an over-long line is dropped whole */
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			l->dropped++;
+			continue;
+		}
+		e = strchr(s, '#');
+		if (e)
+			*e = '\0';
+		while (*s && isspace((unsigned char)*s))
+			s++;
+		e = s + strlen(s);
+		while (e > s && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (!*s)
+			continue;
+		if (l->n >= max) {
+			l->dropped++;
+			continue;
+		}
+		if (l->n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			char **ni = realloc(l->items, ncap * sizeof(*ni));
+
+			if (!ni) {
+				rc = MM_ENOMEM;
+				goto out;
+			}
+			l->items = ni;
+			cap = ncap;
+		}
+		l->items[l->n] = strdup(s);
+		if (!l->items[l->n]) {
+			rc = MM_ENOMEM;
+			goto out;
+		}
+		l->n++;
+	}
+	(void)lineno;
+out:
+	if (f)
+		fclose(f);
+	if (rc < 0)
+		files_list_release(l);
+	return rc;
+}
+
+void files_json_excerpt(struct mm_json *j, const char *key, const uint8_t *data, size_t len,
+			size_t max)
+{
+	mm_json_strn(j, key, data, MM_MIN(len, max));
+}
