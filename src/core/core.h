@@ -22,4 +22,10 @@
 
 #define MM_VERSION "0.1.0"
 
+#include "core/sinks.h"
+#include "core/store.h"
+#include "core/walk.h"
+#include "core/pool.h"
+#include "core/scan.h"
+
 #endif

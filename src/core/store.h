@@ -1,0 +1,95 @@
+/*
+ * store.h — the embedded alert store (SQLite): every run, alert and skip
+ * record, and the per-file state behind `scan --changed`.
+ *
+ * Tables (schema version 1; docs/alerts.md describes them for users):
+ *   runs(id, started, finished, command, args, host, version, status,
+ *        inputs, examined, skipped, partial, alerts, bytes)
+ *   alerts(id, run_id, ts, ingested, level, severity, rule_id, engine,
+ *          host, path, src_ip, dst_ip, json)   -- indexes on ts, rule_id,
+ *                                                level, host, run_id
+ *   skips(id, run_id, path, reason, detail, partial)
+ *   file_state(dev, ino, size, mtime_us, ruleset_id, last_run)
+ *   schema_version(version)
+ * Times are microseconds since the epoch (UTC); levels 0..4 as enum
+ * mm_level.
+ *
+ * Writes are batched: one transaction is kept open and committed every
+ * MM_STORE_BATCH rows or MM_STORE_BATCH_MS milliseconds, and by
+ * mm_store_commit()/mm_store_close(), so an interrupted scan keeps what it
+ * found. The database runs in WAL mode with a bounded busy timeout, so
+ * `mamori alerts` can read while a scan writes.
+ *
+ * Threading: every function may be called from any thread; one internal
+ * mutex serialises them. All SQL is parameterised.
+ */
+#ifndef MM_STORE_H
+#define MM_STORE_H
+
+#include "core/alert.h"
+#include "core/engine.h"
+
+#define MM_STORE_BATCH 2000
+#define MM_STORE_BATCH_MS 500
+#define MM_STORE_BUSY_MS 5000
+#define MM_STORE_SCHEMA 1
+
+struct mm_store;
+
+/* Opens or creates the database (and its parent directories). */
+int mm_store_open(struct mm_store **out, const char *path, struct mm_diag *diag);
+/* Commits and closes. NULL is a no-op. */
+void mm_store_close(struct mm_store *st);
+int mm_store_commit(struct mm_store *st);
+
+struct mm_store_run {
+	int64_t started_us, finished_us;
+	const char *command, *args, *host, *version;
+	const char *status;	/* "running", "done", "interrupted", "error" */
+	uint64_t inputs, examined, skipped, partial, alerts, bytes;
+};
+
+int mm_store_run_begin(struct mm_store *st, const struct mm_store_run *r, int64_t *run_id);
+/* Updates the run's end fields (finished, status, counts) and commits. */
+int mm_store_run_end(struct mm_store *st, int64_t run_id, const struct mm_store_run *r);
+
+/* json is the alert as serialised for the sinks; host is used when the
+ * alert has none. */
+int mm_store_add_alert(struct mm_store *st, int64_t run_id, const struct mm_alert *a,
+		       const char *json, size_t json_len, int64_t ingested_us,
+		       const char *host);
+int mm_store_add_skip(struct mm_store *st, int64_t run_id, const char *path,
+		      enum mm_skip why, bool partial, const char *detail);
+
+/* --changed: true when (dev, ino) was examined before with the same size,
+ * mtime and ruleset id. */
+bool mm_store_file_unchanged(struct mm_store *st, const struct mm_input *in,
+			     const char *ruleset_id);
+int mm_store_file_examined(struct mm_store *st, const struct mm_input *in,
+			   const char *ruleset_id, int64_t run_id);
+
+struct mm_store_query {
+	int64_t since_us, until_us;	/* on @timestamp; 0: unbounded */
+	int min_level;			/* -1: any */
+	const char *rule;		/* exact id, or a prefix ending in '*' */
+	const char *engine;
+	const char *host;
+	int64_t run_id;			/* 0: any; -1: the latest run */
+	int64_t limit;			/* 0: no limit */
+};
+
+struct mm_store_row {
+	int64_t id, run_id, ts_us, ingested_us;
+	int level;
+	const char *rule_id, *engine, *host, *path, *src_ip, *dst_ip;
+	const char *json;	/* the alert as it was written */
+};
+
+/* Calls fn for each matching alert, oldest first (by @timestamp, then
+ * insertion); fn returning non-zero stops. Row strings are valid during
+ * the call only. */
+int mm_store_query_alerts(struct mm_store *st, const struct mm_store_query *q,
+			  int (*fn)(void *arg, const struct mm_store_row *row), void *arg);
+int64_t mm_store_count(struct mm_store *st, const char *table);
+
+#endif
