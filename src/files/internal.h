@@ -99,6 +99,8 @@ int files_archive_examine(struct files_scan *scan, const struct file_view *v);
 
 /* Case-insensitive (ASCII) search; NULL when absent. */
 const uint8_t *files_memcasemem(const uint8_t *hay, size_t hlen, const char *needle, size_t nlen);
+/* Exact byte search (memmem is a GNU extension). */
+const uint8_t *files_memmem(const uint8_t *hay, size_t hlen, const void *needle, size_t nlen);
 /* Counts (non-overlapping, case-insensitive) occurrences, up to max. */
 size_t files_count_ci(const uint8_t *hay, size_t hlen, const char *needle, size_t max);
 /* The last path component of a display or disk path (after '/', '\\', '!'). */
@@ -118,6 +120,18 @@ int files_list_load(struct files_list *l, const char *path, size_t max, struct m
 void files_list_release(struct files_list *l);
 /* Joins env->bundled_rules_dir and "lists/NAME" into out (NULL if none). */
 int files_list_path(const struct mm_engine_env *env, const char *name, char *out, size_t cap);
+
+/*
+ * Emits an alert for a built-in detector described by m (a static table
+ * entry that register_rules() also added to the catalogue): rule fields
+ * are copied from m, level overrides m->level when >= 0, file fields come
+ * from v. evidence_json may be NULL.
+ */
+int files_alert(struct mm_scan_ctx *ctx, const struct file_view *v,
+		const struct mm_rule_meta *m, int level, const char *family,
+		const char *reason, const char *evidence_json);
+/* Adds every entry of a {NULL}-terminated table to the catalogue. */
+int files_register(struct mm_catalogue *cat, const struct mm_rule_meta *table);
 
 /* Writes an escaped excerpt of data (at most max bytes) as a JSON string. */
 void files_json_excerpt(struct mm_json *j, const char *key, const uint8_t *data, size_t len,

@@ -182,3 +182,61 @@ void files_json_excerpt(struct mm_json *j, const char *key, const uint8_t *data,
 {
 	mm_json_strn(j, key, data, MM_MIN(len, max));
 }
+
+int files_alert(struct mm_scan_ctx *ctx, const struct file_view *v,
+		const struct mm_rule_meta *m, int level, const char *family,
+		const char *reason, const char *evidence_json)
+{
+	struct mm_alert a;
+
+	mm_alert_init(&a);
+	a.module = "files";
+	a.rule_id = m->id;
+	a.rule_name = m->name;
+	a.ruleset = "builtin";
+	a.category = m->category;
+	memcpy(a.references, m->references, sizeof(a.references));
+	memcpy(a.techniques, m->techniques, sizeof(a.techniques));
+	memcpy(a.tactics, m->tactics, sizeof(a.tactics));
+	a.has_level = 1;
+	a.level = level >= 0 ? (enum mm_level)level : m->level;
+	a.family = family;
+	a.reason = reason;
+	a.evidence_json = evidence_json;
+	a.file_path = v->path;
+	a.file_size = (int64_t)v->len;
+	a.file_sha256 = v->sha256;
+	a.timestamp_us = v->mtime_us;
+	return mm_emit_alert(ctx, &a);
+}
+
+int files_register(struct mm_catalogue *cat, const struct mm_rule_meta *table)
+{
+	for (size_t i = 0; table[i].id; i++) {
+		int rc = mm_catalogue_add(cat, &table[i], NULL);
+
+		if (rc < 0 && rc != MM_EEXIST)
+			return rc;
+	}
+	return 0;
+}
+
+const uint8_t *files_memmem(const uint8_t *hay, size_t hlen, const void *needle, size_t nlen)
+{
+	const uint8_t *n = needle, *p = hay, *end;
+
+	if (nlen == 0)
+		return hay;
+	if (!hay || hlen < nlen)
+		return NULL;
+	end = hay + hlen - nlen + 1;
+	while (p < end) {
+		p = memchr(p, n[0], (size_t)(end - p));
+		if (!p)
+			return NULL;
+		if (!memcmp(p + 1, n + 1, nlen - 1))
+			return p;
+		p++;
+	}
+	return NULL;
+}
