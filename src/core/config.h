@@ -46,4 +46,31 @@ bool mm_config_get_bool(const struct mm_config *c, const char *key, bool def);
 bool mm_config_iter(const struct mm_config *c, size_t i, const char **key,
 		    const char **value, const char **description, const char **origin);
 
+/*
+ * Additions (core A):
+ *
+ * A key's type is taken from its declared default: "true"/"false" (also
+ * yes/no/on/off) make a boolean, an integer an integer, a number with a
+ * k/M/G/T suffix a size; anything else is a string. mm_config_set() and
+ * files must then give a value of that type (MM_EINVAL otherwise);
+ * mm_config_set() on a key nobody declared returns MM_ENOTFOUND.
+ * mm_config_load_file() goes on past an unknown key or a bad value, applies
+ * the rest, and returns the first error (diag: file, line, reason and how
+ * many more problems there were).
+ */
+
+/* core's own keys: scan.max_size, scan.timeout, scan.threads,
+ * scan.one_filesystem, scan.exclude, net.home_net, output.format,
+ * store.path, store.enabled, limits.archive_depth, limits.archive_members,
+ * limits.member_size. net.home_net is a comma-separated list of IPv4/IPv6
+ * addresses or CIDR blocks; surrounding brackets ("[a,b]") are accepted. */
+extern const struct mm_config_default mm_core_config_defaults[];
+
+/* mm_config_set() with a chosen origin (shown by `config show`), e.g.
+ * "environment"; NULL means "command line". */
+int mm_config_set_from(struct mm_config *c, const char *key, const char *value,
+		       const char *origin);
+/* The declared default of a key, or NULL if undeclared. */
+const char *mm_config_default_value(const struct mm_config *c, const char *key);
+
 #endif
