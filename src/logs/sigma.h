@@ -57,4 +57,22 @@ int sigma_eval(const struct sigma_ruleset *rs, struct sigma_state *st, const str
 int sigma_flush(const struct sigma_ruleset *rs, struct sigma_state *st, sigma_match_fn *fn,
 		void *arg);
 
+/*
+ * Extensions (sigma engineer): loading from memory, the problem list of
+ * the ruleset (what mm_rule_report also receives), placeholders for the
+ * `expand` modifier, and the eviction counter of correlation windows.
+ * In sigma_match_fn, e is NULL for correlations decided by sigma_flush().
+ */
+int sigma_ruleset_load_text(struct sigma_ruleset *rs, const char *name, const char *text,
+			    size_t len, struct mm_catalogue *cat, struct mm_rule_report *report);
+size_t sigma_ruleset_problem_count(const struct sigma_ruleset *rs);
+/* Problem i (rejection or warning); any out-pointer may be NULL. */
+int sigma_ruleset_problem(const struct sigma_ruleset *rs, size_t i, const char **file, long *line,
+			  const char **rule_id, const char **key, const char **reason);
+/* Values for %name% in `|expand` values; call before loading. */
+int sigma_ruleset_set_placeholder(struct sigma_ruleset *rs, const char *name,
+				  const char *const *values, size_t n);
+/* Correlation windows and tracked values dropped because of the caps. */
+uint64_t sigma_state_evicted(const struct sigma_state *st);
+
 #endif
