@@ -66,9 +66,29 @@ static int b58_digit(unsigned char c)
 	return -1;
 }
 
-static bool is_alnum(unsigned char c)
+/* 1 for [0-9A-Za-z], else 0: the scanner's inner loop reads only this. */
+static const uint8_t alnum_tab[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+static size_t is_alnum(unsigned char c)
 {
-	return (unsigned)(c - '0') < 10 || (unsigned)((c | 0x20) - 'a') < 26;
+	return alnum_tab[c];
 }
 
 static unsigned char lower(unsigned char c)
@@ -440,32 +460,46 @@ int mm_wallet_check(const char *s, size_t len, struct mm_wallet *w)
 	return MM_ENOTFOUND;
 }
 
+/* Reports the token text[start..start+n) if it is an address; returns the
+ * callback's verdict (non-zero: stop). */
+static int scan_token(const char *text, size_t start, size_t n,
+		      mm_wallet_fn *fn, void *arg, size_t *count)
+{
+	struct mm_wallet w;
+
+	if (n > XMR_LEN_INTEGRATED)
+		return 0;
+	if (n > SEGWIT_MAX_LEN && n != XMR_LEN_STANDARD &&
+	    n != XMR_LEN_INTEGRATED)
+		return 0;
+	if (mm_wallet_check(text + start, n, &w) != 0)
+		return 0;
+	(*count)++;
+	return fn ? fn(arg, text + start, n, start, &w) : 0;
+}
+
+/*
+ * One pass, one predictable branch per byte: run counts the alphanumeric
+ * bytes just before i (branch-free), and only when a run of a plausible
+ * length ends do we look at it. Random binary has short runs, so the
+ * branch is almost never taken.
+ */
 size_t mm_wallet_scan(const char *text, size_t len, mm_wallet_fn *fn, void *arg)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	struct mm_wallet w;
-	size_t i = 0, start, n, count = 0;
+	size_t i, run = 0, count = 0;
+	size_t a;
 
 	if (!text)
 		return 0;
-	while (i < len) {
-		/* Skip separators, then take one maximal alphanumeric run. */
-		while (i < len && !is_alnum(p[i]))
-			i++;
-		start = i;
-		while (i < len && is_alnum(p[i]))
-			i++;
-		n = i - start;
-		if (n < SEGWIT_MIN_LEN || n > XMR_LEN_INTEGRATED)
-			continue;
-		if (n > SEGWIT_MAX_LEN && n != XMR_LEN_STANDARD &&
-		    n != XMR_LEN_INTEGRATED)
-			continue;
-		if (mm_wallet_check(text + start, n, &w) != 0)
-			continue;
-		count++;
-		if (fn && fn(arg, text + start, n, start, &w) != 0)
-			break;
+	for (i = 0; i < len; i++) {
+		a = is_alnum(p[i]);
+		if (MM_UNLIKELY((run >= SEGWIT_MIN_LEN) & (a == 0)) &&
+		    scan_token(text, i - run, run, fn, arg, &count) != 0)
+			return count;
+		run = (run + 1) & (0 - a);
 	}
+	if (run >= SEGWIT_MIN_LEN)
+		scan_token(text, len - run, run, fn, arg, &count);
 	return count;
 }
