@@ -159,11 +159,22 @@ static const char *level_color(enum mm_level l)
 	}
 }
 
-/* Appends s with control bytes and invalid UTF-8 shown as \xNN (the JSON
- * escaping without quotes), so a hostile name cannot drive the terminal. */
+/* Appends s with control bytes and invalid UTF-8 shown as \xNN or \uNNNN
+ * (the JSON escaping, minus the escaping of quote and backslash), so a
+ * hostile name cannot drive the terminal. */
 static void put_safe(struct mm_buf *b, const char *s)
 {
-	mm_json_escape(b, s ? s : "", s ? strlen(s) : 0);
+	struct mm_buf e;
+
+	mm_buf_init(&e, b->max);
+	if (s && mm_json_escape(&e, s, strlen(s)) == 0 && e.ptr) {
+		for (const char *p = e.ptr; *p; p++) {
+			if (p[0] == '\\' && (p[1] == '\\' || p[1] == '"'))
+				p++;
+			mm_buf_append_byte(b, (uint8_t)*p);
+		}
+	}
+	mm_buf_release(&e);
 }
 
 static int text_alert(void *state, const struct mm_alert *a, const char *json, size_t len)
