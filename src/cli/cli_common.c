@@ -11,7 +11,6 @@
 
 static const struct mm_config_default cli_defaults[] = {
 	{ "host.name", "", "host.name of alerts that have none (empty: this machine's name)" },
-	{ "store.path", "", "the alert store (empty: ~/.local/share/mamori/mamori.db)" },
 	{ NULL, NULL, NULL },
 };
 
@@ -72,8 +71,8 @@ int cli_config_load(struct cli_env *env, const struct cli_common *c)
 		fprintf(stderr, "mamori: out of memory\n");
 		return MM_ENOMEM;
 	}
-	if (mm_config_declare(env->config, cli_defaults) ||
-	    mm_config_declare(env->config, mm_scan_config_defaults)) {
+	if (mm_config_declare(env->config, mm_core_config_defaults) ||
+	    mm_config_declare(env->config, cli_defaults)) {
 		fprintf(stderr, "mamori: cannot declare configuration keys\n");
 		return MM_ENOMEM;
 	}
@@ -254,6 +253,21 @@ int cli_default_db(char *buf, size_t n)
 		w = snprintf(buf, n, "%s/.local/share/mamori/mamori.db", home);
 	else
 		return MM_ENOENT;
+	return w < 0 || (size_t)w >= n ? MM_ELIMIT : 0;
+}
+
+int cli_expand_home(const char *in, char *buf, size_t n)
+{
+	const char *home = getenv("HOME");
+	int w;
+
+	if (in[0] == '~' && in[1] == '/') {
+		if (!home || !*home)
+			return MM_ENOENT;
+		w = snprintf(buf, n, "%s%s", home, in + 1);
+	} else {
+		w = snprintf(buf, n, "%s", in);
+	}
 	return w < 0 || (size_t)w >= n ? MM_ELIMIT : 0;
 }
 

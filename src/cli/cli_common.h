@@ -65,6 +65,8 @@ size_t cli_print_rule_problems(FILE *f, const struct mm_rule_report *r, bool war
 
 /* ~/.local/share/mamori/mamori.db (or $XDG_DATA_HOME/mamori/mamori.db). */
 int cli_default_db(char *buf, size_t n);
+/* "~/x" -> "$HOME/x"; other paths copied. */
+int cli_expand_home(const char *in, char *buf, size_t n);
 /* "64k", "16M", "2G", plain bytes. */
 bool cli_parse_size(const char *s, uint64_t *out);
 bool cli_parse_uint(const char *s, uint64_t max, uint64_t *out);

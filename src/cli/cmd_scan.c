@@ -466,14 +466,34 @@ static int scan_run(int argc, char **argv)
 	}
 	if (cli_config_load(&env, &common))
 		goto out;
-	if (!threads_set)
-		threads = (uint64_t)MM_MAX(0, MM_MIN(256, mm_config_get_int(env.config, "scan.threads", 0)));
-	if (!max_set)
-		max_size = mm_config_get_size(env.config, "scan.max_size", 0);
-	if (!timeout_set)
-		timeout = (uint64_t)MM_MAX(0, MM_MIN(86400 * 7, mm_config_get_int(env.config, "scan.timeout", 0)));
+	/* command-line values go through the configuration, so that engines
+	 * reading the same keys (scan.max_size, scan.timeout) agree */
+	if (max_set || timeout_set || threads_set) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "%" PRIu64, max_size);
+		if (max_set && mm_config_set(env.config, "scan.max_size", v))
+			goto out;
+		snprintf(v, sizeof(v), "%" PRIu64, timeout);
+		if (timeout_set && mm_config_set(env.config, "scan.timeout", v))
+			goto out;
+		snprintf(v, sizeof(v), "%" PRIu64, threads);
+		if (threads_set && mm_config_set(env.config, "scan.threads", v))
+			goto out;
+	}
+	threads = (uint64_t)MM_MAX(0, MM_MIN(256, mm_config_get_int(env.config, "scan.threads", 0)));
+	max_size = mm_config_get_size(env.config, "scan.max_size", 0);
+	timeout = (uint64_t)MM_MAX(0, MM_MIN(86400 * 7, mm_config_get_int(env.config, "scan.timeout", 0)));
 	if (!one_fs)
-		one_fs = mm_config_get_bool(env.config, "scan.one_file_system", false);
+		one_fs = mm_config_get_bool(env.config, "scan.one_filesystem", false);
+	if (!format) {
+		const char *f = mm_config_get(env.config, "output.format", "auto");
+
+		if (f && cli_parse_format(f) >= 0)
+			format = f;
+	}
+	if (!db && !want_changed && !mm_config_get_bool(env.config, "store.enabled", true))
+		no_db = true;
 	if (split_globs(mm_config_get(env.config, "scan.exclude", ""), excludes, &n_excludes,
 			&exclude_csv)) {
 		fprintf(stderr, "mamori scan: too many exclude globs\n");
@@ -528,8 +548,14 @@ static int scan_run(int argc, char **argv)
 		struct mm_diag d;
 		const char *cfg_db = mm_config_get(env.config, "store.path", "");
 
-		if (!db && cfg_db && *cfg_db)
-			db = cfg_db;
+		if (!db && cfg_db && *cfg_db) {
+			if (cli_expand_home(cfg_db, db_path, sizeof(db_path))) {
+				fprintf(stderr, "mamori scan: store.path %s: no HOME to expand ~; "
+						"use --db or --no-db\n", cfg_db);
+				goto out;
+			}
+			db = db_path;
+		}
 		if (!db) {
 			if (cli_default_db(db_path, sizeof(db_path))) {
 				fprintf(stderr, "mamori scan: no HOME for the store; use --db or --no-db\n");

@@ -32,15 +32,6 @@
 #define SCAN_MAX_DEFERRED 4000000u
 #define SCAN_MAX_ENGINES 16
 
-const struct mm_config_default mm_scan_config_defaults[] = {
-	{ "scan.threads", "0", "worker threads for scan (0: one per CPU)" },
-	{ "scan.max_size", "0", "inputs larger than this are skipped as too large (0: no limit)" },
-	{ "scan.timeout", "0", "seconds allowed per input (0: no limit)" },
-	{ "scan.exclude", "", "comma-separated globs of paths not to walk" },
-	{ "scan.one_file_system", "false", "do not enter other file systems" },
-	{ NULL, NULL, NULL },
-};
-
 static const char *const skip_names[] = {
 #define MM_SKIP_NAME(name, text) text,
 	MM_SKIP_MAP(MM_SKIP_NAME)

@@ -118,7 +118,4 @@ int mm_scan_run(struct mm_scan *s, struct mm_scan_summary *sum);
 void mm_scan_interrupt(struct mm_scan *s);
 void mm_scan_get_progress(struct mm_scan *s, struct mm_scan_progress *p);
 
-/* Configuration keys the pipeline reads (for `config show`). */
-extern const struct mm_config_default mm_scan_config_defaults[];
-
 #endif
