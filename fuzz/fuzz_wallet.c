@@ -5,8 +5,8 @@
  *
  * Checks, beyond "no crash": every address mm_wallet_scan() reports lies
  * inside the input, validates again on its own and is reported in order;
- * mm_wallet_check() of the whole input agrees with a scan when the input is
- * exactly one token; a Base64 decode re-encodes to something that decodes
+ * the UTF-16LE scan reports tokens whose wide bytes match what it hands
+ * out; a Base64 decode re-encodes to something that decodes
  * to the same bytes.
  */
 #include "core/compat.h"
@@ -39,6 +39,27 @@ static int on_addr(void *arg, const char *addr, size_t len, size_t offset,
 	return 0;
 }
 
+/* UTF-16LE hits: addr is a narrowed copy; it must match the wide bytes. */
+static int on_addr16(void *arg, const char *addr, size_t len, size_t offset,
+		     const struct mm_wallet *w)
+{
+	struct fz *f = arg;
+	struct mm_wallet again;
+	size_t k;
+
+	if (offset > f->size || len > (f->size - offset) / 2 ||
+	    len > MM_WALLET_MAX_LEN)
+		abort();
+	for (k = 0; k < len; k++)
+		if (f->base[offset + 2 * k] != addr[k] ||
+		    f->base[offset + 2 * k + 1] != 0)
+			abort();
+	if (mm_wallet_check(addr, len, &again) != 0 || again.coin != w->coin)
+		abort();
+	f->n++;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *text = (const char *)data;
@@ -54,6 +75,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	if (mm_wallet_scan(text, size, on_addr, &f) != f.n)
+		abort();
+	f.next = 0;
+	f.n = 0;
+	if (mm_wallet_scan_utf16le(data, size, on_addr16, &f) != f.n)
 		abort();
 	if (size > 1 << 16)
 		return 0;

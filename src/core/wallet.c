@@ -503,3 +503,58 @@ size_t mm_wallet_scan(const char *text, size_t len, mm_wallet_fn *fn, void *arg)
 		scan_token(text, len - run, run, fn, arg, &count);
 	return count;
 }
+
+/* A UTF-16LE token of n code units at data[start]: narrowed to ASCII on
+ * the stack, then checked and reported like an 8-bit one. */
+static int scan_token16(const uint8_t *data, size_t start, size_t n,
+			mm_wallet_fn *fn, void *arg, size_t *count)
+{
+	char narrow[MM_WALLET_MAX_LEN];
+	struct mm_wallet w;
+	size_t k;
+
+	if (n > MM_WALLET_MAX_LEN)
+		return 0;
+	if (n > SEGWIT_MAX_LEN && n != XMR_LEN_STANDARD &&
+	    n != XMR_LEN_INTEGRATED)
+		return 0;
+	for (k = 0; k < n; k++)
+		narrow[k] = (char)data[start + 2 * k];
+	if (mm_wallet_check(narrow, n, &w) != 0)
+		return 0;
+	(*count)++;
+	return fn ? fn(arg, narrow, n, start, &w) : 0;
+}
+
+/*
+ * As mm_wallet_scan(), with one run counter per byte alignment: the code
+ * unit starting at byte i belongs to alignment i & 1. A unit that cannot
+ * be complete (the last byte) ends both runs.
+ */
+size_t mm_wallet_scan_utf16le(const uint8_t *data, size_t len,
+			      mm_wallet_fn *fn, void *arg)
+{
+	size_t i, par, a, run[2] = { 0, 0 }, count = 0;
+
+	if (!data)
+		return 0;
+	for (i = 0; i + 1 < len; i++) {
+		par = i & 1;
+		a = (size_t)(alnum_tab[data[i]] & (data[i + 1] == 0));
+		if (MM_UNLIKELY((run[par] >= SEGWIT_MIN_LEN) & (a == 0)) &&
+		    scan_token16(data, i - 2 * run[par], run[par], fn, arg,
+				 &count) != 0)
+			return count;
+		run[par] = (run[par] + 1) & (0 - a);
+	}
+	/* i is now max(len - 1, 0): end the run of each alignment there. */
+	for (; i <= len; i++) {
+		par = i & 1;
+		if (run[par] >= SEGWIT_MIN_LEN &&
+		    scan_token16(data, i - 2 * run[par], run[par], fn, arg,
+				 &count) != 0)
+			return count;
+		run[par] = 0;
+	}
+	return count;
+}

@@ -47,4 +47,28 @@ typedef int mm_wallet_fn(void *arg, const char *addr, size_t len, size_t offset,
  * number reported before the callback stopped it). */
 size_t mm_wallet_scan(const char *text, size_t len, mm_wallet_fn *fn, void *arg);
 
+/*
+ * Additions (core part B):
+ *
+ * coin_name is one of "monero", "monero-testnet", "monero-stagenet",
+ * "bitcoin", "bitcoin-testnet", "litecoin", "dogecoin", "ethereum"; type
+ * may also be "witness_unknown" (a valid segwit address of a version or
+ * program length no one uses yet). mm_wallet_scan() reports an address
+ * only as a whole alphanumeric token: one cut by the end of text is not
+ * reported, so callers scanning a stream in chunks should overlap them by
+ * MM_WALLET_MAX_LEN bytes (and twice that for UTF-16).
+ */
+#define MM_WALLET_MAX_LEN 106
+
+/*
+ * The same scan over UTF-16LE text (Windows strings, .NET user strings,
+ * PowerShell script blocks), at both byte alignments: a token is a run of
+ * ASCII letters and digits each followed by a zero byte. offset is the
+ * byte offset of the token's first code unit in data; addr is the token
+ * narrowed to ASCII, valid only during the callback. Same cost and rules
+ * as mm_wallet_scan().
+ */
+size_t mm_wallet_scan_utf16le(const uint8_t *data, size_t len,
+			      mm_wallet_fn *fn, void *arg);
+
 #endif

@@ -167,6 +167,10 @@ static void test_monero_known(void **state)
 	expect_invalid(bad);
 }
 
+static uint64_t rng_next(uint64_t *s);
+static int count_verified(void *arg, const char *addr, size_t len,
+			  size_t offset, const struct mm_wallet *w);
+
 static void test_check_edges(void **state)
 {
 	const char *g = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa";
@@ -389,6 +393,76 @@ static int count_verified(void *arg, const char *addr, size_t len,
 	return 0;
 }
 
+/* Widens ASCII s into UTF-16LE at out; returns bytes written. */
+static size_t widen(const char *s, uint8_t *out)
+{
+	size_t i, n = strlen(s);
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = (uint8_t)s[i];
+		out[2 * i + 1] = 0;
+	}
+	return 2 * n;
+}
+
+static void test_scan_utf16le(void **state)
+{
+	static const char *xmr = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3Xjrp"
+				 "DtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A";
+	struct hits *h = calloc(1, sizeof(*h));
+	uint8_t buf[4096], rnd[8192];
+	size_t n = 0, off_btc, off_xmr, off_eth, i, verified = 0;
+	uint64_t seed = 42;
+
+	(void)state;
+	assert_non_null(h);
+	/* Odd start: a binary header of 3 bytes, then wide text. */
+	memcpy(buf, "\x7f\x01\x02", 3);
+	n = 3;
+	n += widen("wallet=", buf + n);
+	off_btc = n;
+	n += widen("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", buf + n);
+	n += widen(";", buf + n);
+	buf[n++] = 0xff;	/* realign to even */
+	n += widen(" pay ", buf + n);
+	off_eth = n;
+	n += widen("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", buf + n);
+	n += widen(" look-alike 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb ", buf + n);
+	/* A wide character (U+4E00) glued to an address does not end it as
+	 * ASCII would: it is a separator, the address is still found. */
+	buf[n++] = 0x00;
+	buf[n++] = 0x4e;
+	off_xmr = n;
+	n += widen(xmr, buf + n);
+	assert_true(n < sizeof(buf));
+	assert_int_equal(mm_wallet_scan_utf16le(buf, n, collect, h), 3);
+	assert_int_equal(h->off[0], off_btc);
+	assert_string_equal(h->addr[0], "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa");
+	assert_int_equal(h->off[1], off_eth);
+	assert_string_equal(h->addr[1], "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
+	assert_int_equal(h->off[2], off_xmr);
+	assert_string_equal(h->addr[2], xmr);
+	/* The 8-bit scan sees none of them. */
+	assert_int_equal(mm_wallet_scan((const char *)buf, n, NULL, NULL), 0);
+	/* Cut in the middle of the last code unit: the Monero address is
+	 * incomplete and must not be reported; cut before it: two remain. */
+	assert_int_equal(mm_wallet_scan_utf16le(buf, n - 1, NULL, NULL), 2);
+	assert_int_equal(mm_wallet_scan_utf16le(buf, n - 2, NULL, NULL), 2);
+	assert_int_equal(mm_wallet_scan_utf16le(buf, 0, NULL, NULL), 0);
+	assert_int_equal(mm_wallet_scan_utf16le(buf, 1, NULL, NULL), 0);
+	assert_int_equal(mm_wallet_scan_utf16le(NULL, 5, NULL, NULL), 0);
+	/* Stop after the first. */
+	memset(h, 0, sizeof(*h));
+	h->stop_after = 1;
+	assert_int_equal(mm_wallet_scan_utf16le(buf, n, collect, h), 1);
+	/* Random bytes with every other byte zero: many short wide tokens. */
+	for (i = 0; i < sizeof(rnd); i++)
+		rnd[i] = i % 2 ? 0 : (uint8_t)rng_next(&seed);
+	mm_wallet_scan_utf16le(rnd, sizeof(rnd), count_verified, &verified);
+	assert_int_equal(verified, 0);
+	free(h);
+}
+
 static void test_scan_random(void **state)
 {
 	static const char b58[] =
@@ -412,6 +486,15 @@ static void test_scan_random(void **state)
 		mm_wallet_scan(buf, size, NULL, NULL);
 	t1 = now();
 	print_message("scan random binary: %.0f MB/s\n",
+		      (double)reps / (t1 - t0 > 0 ? t1 - t0 : 1e-9));
+	verified = 0;
+	mm_wallet_scan_utf16le((const uint8_t *)buf, size, count_verified, &verified);
+	assert_int_equal(verified, 0);
+	t0 = now();
+	for (i = 0; i < reps; i++)
+		mm_wallet_scan_utf16le((const uint8_t *)buf, size, NULL, NULL);
+	t1 = now();
+	print_message("scan random binary as UTF-16LE: %.0f MB/s\n",
 		      (double)reps / (t1 - t0 > 0 ? t1 - t0 : 1e-9));
 
 	/* 1 MB of base58 tokens of address lengths, starting with plausible
@@ -469,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_scan_fixture),
 		cmocka_unit_test(test_scan_contexts),
+		cmocka_unit_test(test_scan_utf16le),
 		cmocka_unit_test(test_scan_random),
 	};
 
