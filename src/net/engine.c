@@ -519,6 +519,8 @@ static void tcp_packet(struct net_ctx *n, struct net_flow *f, enum app_dir dir,
 		 * missing tail becomes a gap once later data arrives */
 		reasm_segment(&n->rg, s, p->seq, p->payload, p->payload_len, (fl & TCP_FIN) != 0,
 			      &out);
+		if (p->payload_wire_len > p->payload_len)
+			reasm_lost(&n->rg, s, p->seq + (uint32_t)p->payload_wire_len, &out);
 		if (f->state == FLOW_STATE_NEW && p->payload_len)
 			flow_set_state(&n->flows, f, FLOW_STATE_ESTABLISHED);
 	}

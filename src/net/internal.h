@@ -261,6 +261,10 @@ void reasm_segment(struct reasm_global *g, struct reasm_stream *s, uint32_t seq,
 /* The peer acknowledged ack: bytes before it that we never saw are lost. */
 void reasm_acked(struct reasm_global *g, struct reasm_stream *s, uint32_t ack,
 		 const struct reasm_out *out);
+/* Bytes up to `upto` existed but were not captured (snaplen cut): a gap,
+ * when they follow what was delivered and nothing is queued. */
+void reasm_lost(struct reasm_global *g, struct reasm_stream *s, uint32_t upto,
+		const struct reasm_out *out);
 /* Delivers what is queued, reporting holes as gaps (end of flow). */
 void reasm_flush(struct reasm_global *g, struct reasm_stream *s, const struct reasm_out *out);
 void reasm_stream_release(struct reasm_global *g, struct reasm_stream *s);
@@ -306,7 +310,11 @@ struct net_flow {
 	uint8_t *probe_buf[2];		/* NULL until needed */
 	void *slot[NET_SLOT_COUNT];
 	void (*slot_free[NET_SLOT_COUNT])(void *);
+	uint32_t detect_flags;		/* NET_DETECT_*: once-per-flow alerts raised */
 };
+
+#define NET_DETECT_DOCKER_EXTERNAL 0x01
+#define NET_DETECT_CONFLUENCE 0x02
 
 struct flow_stats {
 	uint64_t created;

@@ -266,6 +266,22 @@ void reasm_acked(struct reasm_global *g, struct reasm_stream *s, uint32_t ack,
 		gap_to_first(g, s, out);
 }
 
+void reasm_lost(struct reasm_global *g, struct reasm_stream *s, uint32_t upto,
+		const struct reasm_out *out)
+{
+	if (!s->started || s->closed || s->segs)
+		return;
+	int32_t rel = SEQ_DIFF(upto, s->next_seq);
+	if (rel <= 0 || (uint32_t)rel > g->window)
+		return;
+	g->st.gaps++;
+	g->st.gap_bytes += (uint64_t)rel;
+	s->next_seq = upto;
+	s->delivered += (uint64_t)rel;
+	if (out->gap)
+		out->gap(out->arg, (uint64_t)rel);
+}
+
 void reasm_flush(struct reasm_global *g, struct reasm_stream *s, const struct reasm_out *out)
 {
 	while (s->segs && !s->closed)
