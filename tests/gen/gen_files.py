@@ -22,6 +22,7 @@ the e2e cases tests/e2e/files-*):
             miner.apk normal.apk
   archive/  nested.zip deep.zip bomb.zip encrypted.zip scripts.tar.gz
             corrupt.zip
+            loot.zip config.json.gz
   eicar/    eicar.com
 """
 import io
@@ -333,6 +334,8 @@ def gen_archive(out):
         ti.mtime = 1700000000
         t.addfile(ti, io.BytesIO(data))
     write(f'{out}/archive/scripts.tar.gz', b.getvalue())
+    import gzip
+    write(f'{out}/archive/config.json.gz', gzip.compress(cfg, mtime=0))
     z = zip_bytes([('a.txt', b'A' * 1000), ('config.json', cfg)])
     write(f'{out}/archive/corrupt.zip', z[:len(z) // 2])
     # a wallet store inside an archive, and a loot archive of several apps

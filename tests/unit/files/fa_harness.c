@@ -70,6 +70,7 @@ void fa_open(struct fa *h, const char *const *rule_paths, bool bundled, const ch
 	assert_non_null(h->cfg);
 	assert_non_null(h->cat);
 	assert_non_null(h->rep);
+	assert_int_equal(mm_config_declare(h->cfg, mm_core_config_defaults), 0);
 	assert_int_equal(mm_config_declare(h->cfg, mm_engine_files.config_defaults), 0);
 	for (size_t i = 0; sets && sets[i]; i++) {
 		char key[128];
@@ -77,7 +78,7 @@ void fa_open(struct fa *h, const char *const *rule_paths, bool bundled, const ch
 
 		assert_non_null(eq);
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]), sets[i]);
-		mm_config_set(h->cfg, key, eq + 1);
+		assert_int_equal(mm_config_set(h->cfg, key, eq + 1), 0);
 	}
 	snprintf(h->cache, sizeof(h->cache), "/tmp/mamori-test-cache-%ld", (long)getpid());
 	memset(&env, 0, sizeof(env));
@@ -157,6 +158,17 @@ void fa_scan(struct fa *h, const char *rel)
 	mm_scan_ctx_free(ctx);
 	mm_output_free(out);
 	close(fd);
+	if (getenv("FA_DEBUG")) {
+		for (size_t i = 0; i < h->n_alerts; i++) {
+			char *s = json_dumps(h->alerts[i], JSON_COMPACT);
+
+			print_message("alert: %s\n", s ? s : "?");
+			free(s);
+		}
+		for (size_t i = 0; i < h->n_skips; i++)
+			print_message("skip(%d,%d): %s\n", h->skip_why[i], h->skip_partial[i],
+				      h->skips[i]);
+	}
 }
 
 static const char *str_at(json_t *o, const char *a, const char *b)
