@@ -842,3 +842,57 @@ void log_reader_free(struct log_reader *r)
 	free(r->origin);
 	free(r);
 }
+
+/* ---- which reader fits ---- */
+
+#include "logs/logs.h"
+
+static bool line_has(const char *s, size_t n, const char *lit_s)
+{
+	size_t l = strlen(lit_s);
+
+	for (size_t i = 0; i + l <= n; i++) {
+		if (!memcmp(s + i, lit_s, l))
+			return true;
+	}
+	return false;
+}
+
+enum mm_kind log_guess_kind(const uint8_t *head, size_t len)
+{
+	static const char *const mon[] = { "Jan ", "Feb ", "Mar ", "Apr ", "May ", "Jun ",
+					   "Jul ", "Aug ", "Sep ", "Oct ", "Nov ", "Dec " };
+	enum mm_kind k = mm_classify(head, len, len);
+	const char *s = (const char *)head;
+	size_t i = 0, n;
+	const char *nl;
+
+	if (log_reader_kind_ok(k))
+		return k;
+	if (len >= 8 && !memcmp(head, "ElfFile", 8))
+		return MM_KIND_EVTX;
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+		i++;
+	if (i >= len)
+		return MM_KIND_UNKNOWN;
+	nl = memchr(s + i, '\n', len - i);
+	n = nl ? (size_t)(nl - (s + i)) : len - i;
+	s += i;
+	if (s[0] == '{')
+		return MM_KIND_JSONL;
+	if (line_has(s, n, "type=") && line_has(s, n, "msg=audit("))
+		return MM_KIND_AUDITD;
+	if ((n > 9 && !memcmp(s, "__CURSOR=", 9)) ||
+	    (n > 21 && !memcmp(s, "__REALTIME_TIMESTAMP=", 21)))
+		return MM_KIND_JOURNAL_EXPORT;
+	if (s[0] == '<' && n > 3 && isdigit((unsigned char)s[1]))
+		return MM_KIND_SYSLOG;
+	for (size_t m = 0; m < MM_ARRAY_SIZE(mon); m++) {
+		if (n > 15 && !memcmp(s, mon[m], 4))
+			return MM_KIND_SYSLOG;
+	}
+	if (n > 20 && isdigit((unsigned char)s[0]) && s[4] == '-' && s[7] == '-' &&
+	    (s[10] == 'T' || s[10] == ' '))
+		return MM_KIND_SYSLOG;
+	return MM_KIND_UNKNOWN;
+}

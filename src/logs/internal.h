@@ -169,6 +169,14 @@ long log_decode_ps_encoded(const char *b64, size_t len, char *out, size_t cap);
  * value (a slice of cmd) through val/val_len; false if none. */
 bool log_find_ps_encoded(const char *cmd, size_t len, const char **val, size_t *val_len);
 
+/* Syslog helpers shared with the journald reader (rd_syslog.c): the
+ * logsource service for a program name ("sshd", "sudo", "cron", "auth",
+ * "syslog"...), and the fields parsed out of its message (sshd logins,
+ * sudo, pam_unix, cron). */
+const char *log_syslog_service(const char *prog, size_t len);
+int log_syslog_message_fields(struct log_fields *f, const char *service, const char *msg,
+			      size_t len);
+
 /* EVTX, see evtx.h. */
 struct evtx_file;
 
