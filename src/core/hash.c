@@ -115,51 +115,58 @@ static const uint64_t keccak_rc[24] = {
 	0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL,
 };
 
-/* Rotation offsets and lane order of the combined rho-pi step, walking
- * the lanes from (1,0) along the pi permutation. */
-static const unsigned keccak_rot[24] = {
-	1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14,
-	27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44,
+/* Rho rotation of lane i = x + 5y, and where pi moves it: lane (x, y)
+ * goes to (y, 2x + 3y mod 5). Both follow from FIPS 202, 3.2.2-3.2.3. */
+static const unsigned keccak_rho[25] = {
+	0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43,
+	25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14,
 };
-static const unsigned keccak_pi[24] = {
-	10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4,
-	15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1,
+static const unsigned keccak_dst[25] = {
+	0, 10, 20, 5, 15, 16, 1, 11, 21, 6, 7, 17, 2,
+	12, 22, 23, 8, 18, 3, 13, 14, 24, 9, 19, 4,
 };
 
 static uint64_t rotl64(uint64_t x, unsigned n)
 {
-	return (x << n) | (x >> (64 - n));
+	return (x << n) | (x >> ((64 - n) & 63));
 }
 
+/* The permutation, with the column loops written out: it runs once per
+ * 136 input bytes and for every Monero and EIP-55 checksum. */
 static void keccak_f1600(uint64_t st[25])
 {
-	uint64_t c[5], t;
-	unsigned round, i, j;
+	uint64_t c0, c1, c2, c3, c4, d0, d1, d2, d3, d4, b[25];
+	unsigned round, i;
 
 	for (round = 0; round < 24; round++) {
 		/* theta */
-		for (i = 0; i < 5; i++)
-			c[i] = st[i] ^ st[i + 5] ^ st[i + 10] ^ st[i + 15] ^
-			       st[i + 20];
-		for (i = 0; i < 5; i++) {
-			t = c[(i + 4) % 5] ^ rotl64(c[(i + 1) % 5], 1);
-			for (j = 0; j < 25; j += 5)
-				st[j + i] ^= t;
+		c0 = st[0] ^ st[5] ^ st[10] ^ st[15] ^ st[20];
+		c1 = st[1] ^ st[6] ^ st[11] ^ st[16] ^ st[21];
+		c2 = st[2] ^ st[7] ^ st[12] ^ st[17] ^ st[22];
+		c3 = st[3] ^ st[8] ^ st[13] ^ st[18] ^ st[23];
+		c4 = st[4] ^ st[9] ^ st[14] ^ st[19] ^ st[24];
+		d0 = c4 ^ rotl64(c1, 1);
+		d1 = c0 ^ rotl64(c2, 1);
+		d2 = c1 ^ rotl64(c3, 1);
+		d3 = c2 ^ rotl64(c4, 1);
+		d4 = c3 ^ rotl64(c0, 1);
+		for (i = 0; i < 25; i += 5) {
+			st[i] ^= d0;
+			st[i + 1] ^= d1;
+			st[i + 2] ^= d2;
+			st[i + 3] ^= d3;
+			st[i + 4] ^= d4;
 		}
 		/* rho and pi */
-		t = st[1];
-		for (i = 0; i < 24; i++) {
-			j = keccak_pi[i];
-			c[0] = st[j];
-			st[j] = rotl64(t, keccak_rot[i]);
-			t = c[0];
-		}
+		for (i = 0; i < 25; i++)
+			b[keccak_dst[i]] = rotl64(st[i], keccak_rho[i]);
 		/* chi */
-		for (j = 0; j < 25; j += 5) {
-			for (i = 0; i < 5; i++)
-				c[i] = st[j + i];
-			for (i = 0; i < 5; i++)
-				st[j + i] ^= (~c[(i + 1) % 5]) & c[(i + 2) % 5];
+		for (i = 0; i < 25; i += 5) {
+			st[i] = b[i] ^ (~b[i + 1] & b[i + 2]);
+			st[i + 1] = b[i + 1] ^ (~b[i + 2] & b[i + 3]);
+			st[i + 2] = b[i + 2] ^ (~b[i + 3] & b[i + 4]);
+			st[i + 3] = b[i + 3] ^ (~b[i + 4] & b[i]);
+			st[i + 4] = b[i + 4] ^ (~b[i] & b[i + 1]);
 		}
 		/* iota */
 		st[0] ^= keccak_rc[round];

@@ -218,9 +218,11 @@ static const struct b58_version b58_versions[] = {
 
 static int check_b58(const char *s, size_t len, struct mm_wallet *w)
 {
+	/* 25 bytes as one byte and six 32-bit limbs, most significant first. */
+	uint32_t limb[7];
 	uint8_t raw[B58C_BYTES], sum[32];
 	size_t i, ones = 0, zeros = 0;
-	unsigned carry;
+	uint64_t carry;
 	int d, j;
 	const struct b58_version *v = NULL;
 
@@ -228,17 +230,24 @@ static int check_b58(const char *s, size_t len, struct mm_wallet *w)
 	for (i = 0; i < len; i++)
 		if (b58_digit((unsigned char)s[i]) < 0)
 			return MM_ENOTFOUND;
-	memset(raw, 0, sizeof(raw));
+	memset(limb, 0, sizeof(limb));
 	for (i = 0; i < len; i++) {
 		d = b58_digit((unsigned char)s[i]);
-		carry = (unsigned)d;
-		for (j = B58C_BYTES - 1; j >= 0; j--) {
-			carry += 58u * raw[j];
-			raw[j] = (uint8_t)carry;
-			carry >>= 8;
+		carry = (uint64_t)d;
+		for (j = 6; j >= 0; j--) {
+			carry += (uint64_t)limb[j] * 58;
+			limb[j] = (uint32_t)carry;
+			carry >>= 32;
 		}
-		if (carry)
+		if (carry || limb[0] > 0xff)
 			return MM_ENOTFOUND;	/* more than 25 bytes */
+	}
+	raw[0] = (uint8_t)limb[0];
+	for (j = 1; j < 7; j++) {
+		raw[4 * j - 3] = (uint8_t)(limb[j] >> 24);
+		raw[4 * j - 2] = (uint8_t)(limb[j] >> 16);
+		raw[4 * j - 1] = (uint8_t)(limb[j] >> 8);
+		raw[4 * j] = (uint8_t)limb[j];
 	}
 	while (ones < len && s[ones] == '1')
 		ones++;
