@@ -31,6 +31,8 @@ struct files_limits {
 struct files_yara;
 struct files_yara_scanner;
 
+extern const struct mm_engine mm_engine_files;
+
 struct files_engine {
 	const struct mm_config *cfg;
 	struct files_limits lim;
