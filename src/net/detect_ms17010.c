@@ -143,7 +143,7 @@ struct ms17010_flow {
 	uint32_t probe_timeout;
 	uint32_t probe_status;
 	int64_t probe_ts;
-	struct evid echo;
+	struct evid echo, echo_resp;
 	char echo_data[32];
 	/* romance */
 	struct evid romance;
@@ -390,6 +390,10 @@ static void on_request(struct ms17010_flow *st, const struct smb1_msg *m)
 static void on_response(struct app_ctx *ctx, struct ms17010_flow *st, const struct smb1_msg *m)
 {
 	switch (m->cmd) {
+	case SMB1_ECHO:
+		if (st->echo.n && echo_token(m->bytes, m->bytes_len))
+			evid_add(&st->echo_resp, m->frame);
+		break;
 	case SMB1_TRANS2: {
 		struct pend *req = pend_find(st, m->mid, SMB1_TRANS2);
 		struct pend *moved = NULL;
@@ -493,6 +497,7 @@ static void emit_eternalblue(struct app_ctx *ctx, struct ms17010_flow *st)
 	if (st->echo.n) {
 		mm_json_object_begin(&j, "echo");
 		evid_json(&j, "frames", &st->echo);
+		evid_json(&j, "response_frames", &st->echo_resp);
 		mm_json_str(&j, "data", st->echo_data);
 		mm_json_object_end(&j);
 	}
