@@ -148,7 +148,9 @@ int files_examine_child(struct files_scan *scan, const struct file_view *parent,
 	v.kind = len ? mm_classify(data, MM_MIN(len, (size_t)MM_CLASSIFY_HEAD), len)
 		     : MM_KIND_EMPTY;
 	v.depth = parent->depth + 1;
-	v.mtime_us = mtime_us ? mtime_us : parent->mtime_us;
+	/* member times from archive headers may depend on the time zone they
+	 * are read in: deterministic runs use the file's own time */
+	v.mtime_us = mtime_us && !mm_scan_deterministic(scan->ctx) ? mtime_us : parent->mtime_us;
 	v.sha256 = hex;
 	v.disk_path = parent->disk_path;
 	v.in_archive = true;
@@ -419,7 +421,7 @@ const struct mm_engine mm_engine_files = {
 	.kinds = K(PE) | K(ELF) | K(MACHO) | K(ZIP) | K(GZIP) | K(BZIP2) | K(XZ) | K(ZSTD) |
 		 K(TAR) | K(SEVENZ) | K(RAR) | K(CAB) | K(OLE) | K(PDF) | K(LNK) | K(SQLITE) |
 		 K(BDB) | K(DEX) | K(WASM) | K(EMAIL) | K(HTML) | K(JSON) | K(SCRIPT) |
-		 K(INI) | K(TEXT) | K(BINARY) | K(UNKNOWN) | K(EMPTY),
+		 K(INI) | K(TEXT) | K(BINARY) | K(UNKNOWN),
 	.config_defaults = files_defaults,
 	.open = files_open,
 	.close = files_close,

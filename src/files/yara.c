@@ -584,6 +584,9 @@ static int catalogue_rule(const struct mm_engine_env *env, struct files_yara *y,
 				m.level = level_from_int(meta->identifier, meta->integer);
 		}
 	}
+	/* the alert's name: meta name, else the description, else the rule */
+	if (m.name == r->identifier && m.description)
+		m.name = m.description;
 	if (m.description == NULL && m.name != r->identifier)
 		m.description = m.name;
 	if (!m.name)

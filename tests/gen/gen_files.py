@@ -263,11 +263,13 @@ def dex(strings):
 
 
 def apk(path, dex_strings, so_strings):
-    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as z:
-        z.writestr('AndroidManifest.xml', b'\x03\x00\x08\x00' + b'\0' * 60)
-        z.writestr('classes.dex', dex(dex_strings))
-        z.writestr('lib/arm64-v8a/libx.so', fake_elf(so_strings))
-        z.writestr('res/values/strings.xml', '<resources><string name="app">App</string></resources>')
+    d = zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(path, 'w', d) as z:
+        z.writestr(zinfo('AndroidManifest.xml', d), b'\x03\x00\x08\x00' + b'\0' * 60)
+        z.writestr(zinfo('classes.dex', d), dex(dex_strings))
+        z.writestr(zinfo('lib/arm64-v8a/libx.so', d), fake_elf(so_strings))
+        z.writestr(zinfo('res/values/strings.xml', d),
+                   '<resources><string name="app">App</string></resources>')
 
 
 def gen_web(out):
@@ -301,11 +303,22 @@ def gen_web(out):
 
 # ---- archives ---------------------------------------------------------------
 
+FIXED_TIME = 1700000000
+ZIP_TIME = (2023, 11, 14, 22, 13, 20)
+
+
+def zinfo(name, method):
+    zi = zipfile.ZipInfo(name, ZIP_TIME)
+    zi.compress_type = method
+    zi.external_attr = 0o644 << 16
+    return zi
+
+
 def zip_bytes(members, method=zipfile.ZIP_DEFLATED):
     b = io.BytesIO()
     with zipfile.ZipFile(b, 'w', method) as z:
         for name, data in members:
-            z.writestr(name, data)
+            z.writestr(zinfo(name, method), data)
     return b.getvalue()
 
 
@@ -359,6 +372,10 @@ def main():
     gen_archive(out)
     gen_eicar(out)
     write(f'{out}/wallet-address.txt', w + '\n')
+    # fixed times: alerts carry the file's mtime as @timestamp
+    for root, dirs, files in os.walk(out):
+        for n in files + dirs:
+            os.utime(os.path.join(root, n), (FIXED_TIME, FIXED_TIME))
 
 
 if __name__ == '__main__':
