@@ -503,7 +503,7 @@ static int compile_element(struct bx_chunk *b, size_t *pos, size_t end, unsigned
 	uint32_t dn_first = 0;
 	size_t dn_n = 0;
 	size_t n_attrs = 0;
-	uint8_t tok;
+	uint8_t tok, child_sec;
 	int err;
 	struct bx_op *op;
 
@@ -523,10 +523,14 @@ static int compile_element(struct bx_chunk *b, size_t *pos, size_t end, unsigned
 	err = read_name(b, pos, end, &name, &name_len);
 	if (err)
 		return err;
+	/* section: this element's; child_sec: what its children (and any
+	 * BinXml substituted into it) see. EventData at any depth makes its
+	 * Data children named fields (EventData inside UserData). */
 	if (depth == 1)
 		section = section_of(name, name_len);
 	else if (depth == 0)
 		section = SEC_NONE;
+	child_sec = (name_len == 9 && !memcmp(name, "EventData", 9)) ? SEC_EVENTDATA : section;
 
 	if (has_attrs) {
 		if (!have(b, *pos, 4, end))
@@ -560,8 +564,8 @@ static int compile_element(struct bx_chunk *b, size_t *pos, size_t end, unsigned
 			}
 			if (++n_attrs > BX_MAX_ATTRS)
 				continue;
-			if (section == SEC_EVENTDATA && depth == 2 && an_len == 4 &&
-			    !memcmp(an, "Name", 4)) {
+			if (section == SEC_EVENTDATA && an_len == 4 && !memcmp(an, "Name", 4) &&
+			    name_len == 4 && !memcmp(name, "Data", 4)) {
 				data_named = true;
 				err = store_parts(b, ap, n_ap, &dn_first);
 				if (err)
@@ -606,7 +610,7 @@ static int compile_element(struct bx_chunk *b, size_t *pos, size_t end, unsigned
 		*pos += 1;
 	} else if (tok == 0x02) {
 		*pos += 1;
-		err = compile_content(b, pos, end, depth, section, text, &n_text, &child);
+		err = compile_content(b, pos, end, depth, child_sec, text, &n_text, &child);
 		if (err)
 			return err;
 	} else {
@@ -620,15 +624,14 @@ static int compile_element(struct bx_chunk *b, size_t *pos, size_t end, unsigned
 	if (!op)
 		return 0;
 	op->depth = (uint8_t)depth;
-	op->section = section;
+	op->section = child_sec;
 	if (depth < 2 || child) {
 		op->kind = OP_CONTAINER;	/* only nested BinXml matters */
 		if (n_text == 0) {
 			b->n_ops--;
 			return 0;
 		}
-	} else if (section == SEC_EVENTDATA && depth == 2 && name_len == 4 &&
-		   !memcmp(name, "Data", 4)) {
+	} else if (section == SEC_EVENTDATA && name_len == 4 && !memcmp(name, "Data", 4)) {
 		op->kind = OP_DATA;
 		op->has_name = data_named;
 		op->first_name_part = dn_first;
