@@ -429,6 +429,40 @@ def main():
     invalid.append(xmr_address(99, rb(64)))                  # unknown prefix
     invalid.append(eip55(rb(20))[:-1])                        # 39 hex digits
     invalid.append('0X' + rb(20).hex())                      # 0X prefix
+    # Base58Check over 25 bytes: the same 25 bytes plus 2^200 (26 bytes),
+    # which a decoder that drops the top byte would accept.
+    for ver in (0x05, 0x1E, 0x6F):
+        raw = b58_decode(b58check(ver, rb(20)))
+        big = int.from_bytes(raw, 'big') + (1 << 200)
+        invalid.append(b58_encode(big.to_bytes(26, 'big')))
+    # Non-canonical Cryptonote blocks: the same bytes plus 2^(8*nbytes),
+    # which a decoder that truncates instead of rejecting would accept.
+    x = xmr_address(18, rb(64))
+    tail = x[88:]
+    n = 0
+    for ch in tail:
+        n = n * 58 + B58.index(ch)
+    n += 1 << 40
+    enc = ''
+    while n:
+        n, r = divmod(n, 58)
+        enc = B58[r] + enc
+    invalid.append(x[:88] + enc.rjust(7, '1'))
+    for blk in range(8):
+        chunk = x[11 * blk:11 * blk + 11]
+        n = 0
+        for ch in chunk:
+            n = n * 58 + B58.index(ch)
+        n += 1 << 64
+        if n < 58 ** 11:
+            enc = ''
+            while n:
+                n, r = divmod(n, 58)
+                enc = B58[r] + enc
+            invalid.append(x[:11 * blk] + enc.rjust(11, '1') + x[11 * blk + 11:])
+            break
+    else:
+        sys.exit('gen_wallets: no block small enough for the 2^64 case')
     for bad in invalid:
         if any_ok(bad):
             sys.exit('gen_wallets: invalid fixture validates: ' + bad)
