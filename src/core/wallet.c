@@ -25,11 +25,18 @@
  *   lower-case hex is >= 8) must hold exactly; all-lower/all-upper are
  *   accepted as "unchecksummed", with checksum_verified false.
  *
+ * The scanners split text into maximal runs of ASCII letters and digits
+ * (in UTF-16LE: such characters each followed by a zero byte) and validate
+ * only runs of an address length (14..90, 95, 106), dispatching on length
+ * and prefix; the per-byte loop is one table load and one well-predicted
+ * branch.
+ *
  * Input trust: every byte is hostile. Work per candidate is bounded by the
- * longest address (106 characters), and mm_wallet_scan() touches each input
- * byte a constant number of times; neither allocates (the SHA-256 of a
- * Base58Check candidate goes through libcrypto, which may, and only for
- * tokens that already decoded to a known version byte).
+ * longest address (106 characters), and the scanners touch each input byte
+ * a constant number of times; nothing here allocates, except that the
+ * SHA-256 of a Base58Check candidate goes through libcrypto's EVP (which
+ * allocates a context), and only for tokens that already decoded to 25
+ * bytes with a known version byte.
  *
  * Threading: pure; every function is reentrant.
  */
