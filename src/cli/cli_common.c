@@ -69,12 +69,12 @@ int cli_config_load(struct cli_env *env, const struct cli_common *c)
 	env->config = mm_config_new();
 	if (!env->config) {
 		fprintf(stderr, "mamori: out of memory\n");
-		return MM_ENOMEM;
+		return CLI_EXIT_ERROR;
 	}
 	if (mm_config_declare(env->config, mm_core_config_defaults) ||
 	    mm_config_declare(env->config, cli_defaults)) {
 		fprintf(stderr, "mamori: cannot declare configuration keys\n");
-		return MM_ENOMEM;
+		return CLI_EXIT_ERROR;
 	}
 	for (size_t i = 0; cli_engines[i]; i++) {
 		if (!cli_engines[i]->config_defaults)
@@ -83,7 +83,7 @@ int cli_config_load(struct cli_env *env, const struct cli_common *c)
 		if (rc) {
 			fprintf(stderr, "mamori: engine %s: cannot declare its configuration: %s\n",
 				cli_engines[i]->name, mm_strerror(rc));
-			return rc;
+			return CLI_EXIT_ERROR;
 		}
 	}
 	if (c->config_file) {
@@ -91,7 +91,7 @@ int cli_config_load(struct cli_env *env, const struct cli_common *c)
 		rc = mm_config_load_file(env->config, c->config_file, &d);
 		if (rc) {
 			print_diag("configuration", rc, &d);
-			return rc;
+			return CLI_EXIT_ERROR;
 		}
 	}
 	for (size_t i = 0; i < c->n_sets; i++) {
@@ -101,7 +101,7 @@ int cli_config_load(struct cli_env *env, const struct cli_common *c)
 
 		if (n >= sizeof(key)) {
 			fprintf(stderr, "mamori: --set: key too long\n");
-			return MM_EINVAL;
+			return CLI_EXIT_USAGE;
 		}
 		memcpy(key, c->sets[i], n);
 		key[n] = '\0';
@@ -111,7 +111,7 @@ int cli_config_load(struct cli_env *env, const struct cli_common *c)
 				rc == MM_ENOTFOUND || rc == MM_EINVAL ?
 					"unknown key or bad value (see `mamori config show`)" :
 					mm_strerror(rc));
-			return rc;
+			return CLI_EXIT_USAGE;
 		}
 	}
 	return 0;

@@ -52,7 +52,8 @@ struct cli_env {
 };
 
 /* Declares core's and every engine's keys, loads -c FILE (or nothing),
- * applies --set. Prints what went wrong and returns non-zero on error. */
+ * applies --set. Prints what went wrong and returns the exit status to
+ * use: 0, CLI_EXIT_USAGE (a bad --set) or CLI_EXIT_ERROR (a bad file). */
 int cli_config_load(struct cli_env *env, const struct cli_common *c);
 /* Opens every engine (only `only` if not NULL) after cli_config_load.
  * An engine that fails to open is reported and the command fails. */

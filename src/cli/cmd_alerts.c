@@ -207,9 +207,10 @@ static int alerts_run(int argc, char **argv)
 			alerts_usage);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_config_load(&env, &common)) {
+	rc = cli_config_load(&env, &common);
+	if (rc) {
 		cli_env_release(&env);
-		return CLI_EXIT_USAGE;
+		return rc;
 	}
 	if (!db) {
 		const char *cfg = mm_config_get(env.config, "store.path", "");

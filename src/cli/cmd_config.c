@@ -14,7 +14,8 @@
 static const char config_usage[] =
 	"usage: mamori config show [--format text|jsonl] [-c FILE] [--set KEY=VALUE]...\n"
 	"\n"
-	"Prints every configuration key: value, origin (default, file, set) and meaning.\n";
+	"Prints every configuration key: value, origin (default, the file, command line)\n"
+	"and meaning.\n";
 
 enum {
 	OPT_FORMAT = CLI_OPT_FIRST_FREE,
@@ -77,8 +78,11 @@ static int config_run(int argc, char **argv)
 		fprintf(stderr, "mamori config show: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_config_load(&env, &common))
+	c = cli_config_load(&env, &common);
+	if (c) {
+		status = c;
 		goto out;
+	}
 	mm_buf_init(&b, 1u << 20);
 	for (size_t i = 0;; i++) {
 		const char *key, *value, *desc, *origin;

@@ -311,7 +311,12 @@ static int rules_run(int argc, char **argv)
 		fprintf(stderr, "mamori rules list: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
 	}
-	if (cli_config_load(&env, &common) || cli_engines_open(&env, &common, engine))
+	c = cli_config_load(&env, &common);
+	if (c) {
+		status = c;
+		goto out;
+	}
+	if (cli_engines_open(&env, &common, engine))
 		goto out;
 	if (!strcmp(sub, "list"))
 		status = do_list(&env, engine, jsonl);

@@ -155,44 +155,52 @@ static void *progress_main(void *p)
 struct changed_state {
 	struct mm_store *store;
 	int64_t run_id;
-	char ruleset[65];
+	/* per engine: digest of mamori's version, the engine and its rules;
+	 * empty when the engine cannot say (then it always rescans) */
+	char ruleset[CLI_MAX_ENGINES][65];
 };
 
-static bool is_unchanged(void *arg, const struct mm_input *in)
+static bool is_unchanged(void *arg, const struct mm_input *in, size_t engine)
 {
 	struct changed_state *c = arg;
 
-	return mm_store_file_unchanged(c->store, in, c->ruleset);
+	if (engine >= CLI_MAX_ENGINES || !c->ruleset[engine][0])
+		return false;
+	return mm_store_file_unchanged(c->store, in, c->ruleset[engine]);
 }
 
-static void was_examined(void *arg, const struct mm_input *in)
+static void was_examined(void *arg, const struct mm_input *in, size_t engine)
 {
 	struct changed_state *c = arg;
 
-	mm_store_file_examined(c->store, in, c->ruleset, c->run_id);
+	if (engine < CLI_MAX_ENGINES && c->ruleset[engine][0])
+		mm_store_file_examined(c->store, in, c->ruleset[engine], c->run_id);
 }
 
-/* One digest over every engine's ruleset id ("always rescan" engines make
- * a unique id, so nothing is ever skipped for them). */
-static void ruleset_digest(const struct cli_env *env, char out[65], bool *stable)
+/* Fills the per-engine digests; returns how many engines cannot tell. */
+static size_t ruleset_digests(const struct cli_env *env, struct changed_state *c)
 {
-	struct mm_buf b;
-	uint8_t d[32];
+	size_t unstable = 0;
 
-	*stable = true;
-	mm_buf_init(&b, 1u << 20);
-	mm_buf_append_str(&b, MM_VERSION);
-	for (size_t i = 0; i < env->n_engines; i++) {
+	for (size_t i = 0; i < env->n_engines && i < CLI_MAX_ENGINES; i++) {
 		const char *id = env->engines[i]->ruleset_id ?
 			env->engines[i]->ruleset_id(env->states[i]) : NULL;
+		struct mm_buf b;
+		uint8_t d[32];
 
-		mm_buf_appendf(&b, "|%s=%s", env->engines[i]->name, id ? id : "?");
-		if (!id)
-			*stable = false;
+		c->ruleset[i][0] = '\0';
+		if (!id) {
+			unstable++;
+			continue;
+		}
+		mm_buf_init(&b, 1u << 16);
+		if (mm_buf_appendf(&b, "%s|%s|%s", MM_VERSION, env->engines[i]->name, id) == 0) {
+			mm_sha256(b.ptr, b.len, d);
+			mm_hex(d, sizeof(d), c->ruleset[i]);
+		}
+		mm_buf_release(&b);
 	}
-	mm_sha256(b.ptr ? b.ptr : "", b.len, d);
-	mm_hex(d, sizeof(d), out);
-	mm_buf_release(&b);
+	return unstable;
 }
 
 static void put_escaped(FILE *f, const char *s)
@@ -464,8 +472,11 @@ static int scan_run(int argc, char **argv)
 		fprintf(stderr, "mamori: out of memory\n");
 		goto out;
 	}
-	if (cli_config_load(&env, &common))
+	rc = cli_config_load(&env, &common);
+	if (rc) {
+		status = rc;
 		goto out;
+	}
 	/* command-line values go through the configuration, so that engines
 	 * reading the same keys (scan.max_size, scan.timeout) agree */
 	if (max_set || timeout_set || threads_set) {
@@ -599,21 +610,18 @@ static int scan_run(int argc, char **argv)
 	so.config = env.config;
 	so.out = out;
 	if (want_changed && store) {
-		bool stable;
+		size_t unstable;
 
 		changed.store = store;
 		changed.run_id = run_id;
-		ruleset_digest(&env, changed.ruleset, &stable);
-		if (!stable && !quiet)
-			fprintf(stderr, "mamori scan: an engine cannot tell whether its rules "
-					"changed; --changed rescans what it owns\n");
+		unstable = ruleset_digests(&env, &changed);
+		if (unstable && !quiet)
+			fprintf(stderr, "mamori scan: --changed: %zu engine(s) cannot tell whether "
+					"their rules changed; they examine everything they own\n",
+				unstable);
 		so.unchanged = is_unchanged;
 		so.examined = was_examined;
 		so.changed_arg = &changed;
-		if (!stable) {
-			/* a digest that never matches a stored one */
-			snprintf(changed.ruleset, sizeof(changed.ruleset), "unstable-%" PRId64, run_id);
-		}
 	}
 	scan = mm_scan_new(&so);
 	if (!scan) {

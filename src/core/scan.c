@@ -495,10 +495,6 @@ static void scan_one(void *arg, unsigned widx, void *p)
 		mm_scan_skip(&ctx, MM_SKIP_INTERRUPTED, "interrupted before it was examined");
 		goto out;
 	}
-	if (s->o.unchanged && s->o.unchanged(s->o.changed_arg, &in)) {
-		atomic_fetch_add(&s->unchanged, 1);
-		goto out;
-	}
 	if (s->o.max_size && it->size > s->o.max_size) {
 		mm_scan_skip(&ctx, MM_SKIP_TOO_LARGE, "too large: %" PRIu64 " bytes, limit %" PRIu64,
 			     it->size, s->o.max_size);
@@ -516,8 +512,6 @@ static void scan_one(void *arg, unsigned widx, void *p)
 		}
 		atomic_fetch_add(&s->empty, 1);
 		atomic_fetch_add(&s->examined, 1);
-		if (s->o.examined)
-			s->o.examined(s->o.changed_arg, &in);
 		goto out;
 	}
 	in.head = w->head;
@@ -526,6 +520,10 @@ static void scan_one(void *arg, unsigned widx, void *p)
 	for (ei = 0; ei < s->n_engines; ei++) {
 		if (s->o.engines[ei]->kinds & MM_KIND_BIT(in.kind))
 			break;
+	}
+	if (ei < s->n_engines && s->o.unchanged && s->o.unchanged(s->o.changed_arg, &in, ei)) {
+		atomic_fetch_add(&s->unchanged, 1);
+		goto out;
 	}
 	atomic_fetch_add(&s->bytes, it->size);
 	if (ei == s->n_engines) {
@@ -573,7 +571,7 @@ static void scan_one(void *arg, unsigned widx, void *p)
 	if (!ctx.skipped && !ctx.partials) {
 		atomic_fetch_add(&s->examined, 1);
 		if (s->o.examined)
-			s->o.examined(s->o.changed_arg, &in);
+			s->o.examined(s->o.changed_arg, &in, ei);
 	}
 out:
 	item_free(it);
@@ -755,7 +753,9 @@ int mm_scan_run(struct mm_scan *s, struct mm_scan_summary *sum)
 		defer_flush(s);
 	merge_counters(s, sum);
 out:
-	sum->inputs = atomic_load(&s->inputs);
+	/* inputs: every regular file handed over, and every other entry the
+	 * walk reported (FIFOs, dangling links, unreadable names) */
+	sum->inputs = atomic_load(&s->inputs) + sum->walk.skipped;
 	sum->examined = atomic_load(&s->examined);
 	sum->empty = atomic_load(&s->empty);
 	sum->unchanged = atomic_load(&s->unchanged);

@@ -54,11 +54,12 @@ struct mm_scan_opts {
 	void *const *engine_states;
 	const struct mm_config *config;
 	struct mm_output *out;
-	/* --changed: unchanged() true skips the input (counted as unchanged);
-	 * examined() is called for every input examined fully. May be NULL.
-	 * Called from worker threads. */
-	bool (*unchanged)(void *arg, const struct mm_input *in);
-	void (*examined)(void *arg, const struct mm_input *in);
+	/* --changed: after an input is classified and routed, unchanged()
+	 * true skips it (counted as unchanged; engine is the index of the
+	 * owning engine in engines); examined() is called for every input its
+	 * engine examined fully. May be NULL. Called from worker threads. */
+	bool (*unchanged)(void *arg, const struct mm_input *in, size_t engine);
+	void (*examined)(void *arg, const struct mm_input *in, size_t engine);
 	void *changed_arg;
 	/* test hook, passed to the walker */
 	void (*before_open)(void *arg, const char *path);
@@ -76,7 +77,7 @@ struct mm_scan_counter {
 };
 
 struct mm_scan_summary {
-	uint64_t inputs;	/* regular files met */
+	uint64_t inputs;	/* regular files met, plus entries the walk skipped */
 	uint64_t examined;	/* fully examined, empty ones included */
 	uint64_t empty;
 	uint64_t unchanged;	/* left out by --changed */
