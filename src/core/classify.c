@@ -332,6 +332,25 @@ static enum mm_kind magic_kind(const uint8_t *h, size_t n)
 
 /* ---- text ---- */
 
+/* True when the 8 bytes at p are all ASCII (< 0x80). */
+static bool swar_ascii(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return (v & UINT64_C(0x8080808080808080)) == 0;
+}
+
+/* ASCII byte classes for looks_text: 1 = a control that text does not
+ * hold, 2 = NUL; whitespace, ESC and printable bytes are 0. */
+static const uint8_t ascii_class[256] = {
+	[0x00] = 2, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+	[0x06] = 1, [0x07] = 1, [0x08] = 1, [0x0e] = 1, [0x0f] = 1, [0x10] = 1,
+	[0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1,
+	[0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1c] = 1, [0x1d] = 1,
+	[0x1e] = 1, [0x1f] = 1,
+};
+
 /* Length of a valid UTF-8 sequence at p (p[0] >= 0x80), 0 if invalid,
  * -1 if it is a valid start cut by the end of the buffer. */
 static int utf8_seq(const uint8_t *p, size_t n)
@@ -374,6 +393,20 @@ static bool looks_text(const uint8_t *p, size_t n, bool complete)
 		return false;
 	for (size_t i = 0; i < n;) {
 		uint8_t c = p[i];
+		/* eight ASCII bytes at a time: count the bad controls without
+		 * branching (tab, CR and LF are common in text) */
+		if (n - i >= 8 && swar_ascii(p + i)) {
+			unsigned flags = 0;
+			for (int k = 0; k < 8; k++)
+				flags |= ascii_class[p[i + k]];
+			if (flags & 2)
+				return false;	/* NUL */
+			if (flags & 1)
+				for (int k = 0; k < 8; k++)
+					bad += ascii_class[p[i + k]] & 1;
+			i += 8;
+			continue;
+		}
 		if (c >= 0x20 && c < 0x80) {
 			i++;
 			continue;
@@ -795,22 +828,78 @@ static bool is_syslog(const uint8_t *p, size_t n, bool complete)
 	return total > 0 && good * 2 > total;
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Nonzero when some byte of x is zero. */
+static uint64_t has_zero(uint64_t x)
+{
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* Does one of the 8 bytes at p equal '$', '-', '.', '(' or '['? */
+static bool swar_any_anchor(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return has_zero(v ^ (ONES * '$')) | has_zero(v ^ (ONES * '-')) |
+	       has_zero(v ^ (ONES * '.')) | has_zero(v ^ (ONES * '(')) |
+	       has_zero(v ^ (ONES * '['));
+}
+
+struct marker {
+	const char *text;	/* lowercase */
+	uint8_t len;
+	uint8_t anchor;		/* index in text of a rare byte to look for;
+				 * for line markers: 1 if strong */
+};
+
+#define MARKER(s, a) { s, sizeof(s) - 1, a }
+
+/* Case-insensitive comparison of p[0..len) with a lowercase literal. */
+static bool ci_eq(const uint8_t *p, const char *lit, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (lower(p[i]) != (uint8_t)lit[i])
+			return false;
+	return true;
+}
+
 static bool is_script(const uint8_t *p, size_t n, bool complete)
 {
-	/* strong markers, anywhere (PowerShell, VBScript, WSH) */
-	static const char *const anywhere[] = {
-		"$env:", "invoke-expression", "invoke-webrequest", "invoke-command",
-		"wscript.", "createobject(", "[system.convert]::", "new-object ",
-		"-encodedcommand", "frombase64string(", "start-process ",
-		"set-itemproperty", "new-itemproperty", "register-scheduledtask",
-		"set-executionpolicy", "iex(", "iex (",
+	/* strong markers, anywhere (PowerShell, VBScript, WSH); found by
+	 * looking only at their anchor byte, so one pass covers them all */
+	static const struct marker anywhere[] = {
+		MARKER("$env:", 0), MARKER("invoke-expression", 6),
+		MARKER("invoke-webrequest", 6), MARKER("invoke-command", 6),
+		MARKER("wscript.", 7), MARKER("createobject(", 12),
+		MARKER("[system.convert]::", 0), MARKER("new-object ", 3),
+		MARKER("-encodedcommand", 0), MARKER("frombase64string(", 16),
+		MARKER("start-process ", 5), MARKER("set-itemproperty", 3),
+		MARKER("new-itemproperty", 3), MARKER("register-scheduledtask", 8),
+		MARKER("set-executionpolicy", 3), MARKER("iex(", 3), MARKER("iex (", 4),
 	};
-	/* markers that count at the start of a line */
-	static const char *const at_line[] = {
-		"@echo off", "param(", "param (", "function ", "set-", "dim ", "sub ",
-		"end sub", "end function", "on error resume next", "var ", "const ",
-		"let ", "rem ", "if exist ", "goto ", "setlocal", "$", "#requires",
-		"import ", "def ", "elif ", "export ",
+	/* markers that count at the start of a line, sorted by first byte;
+	 * the third field marks those that open a script on their own */
+	static const struct marker at_line[] = {
+		MARKER("#requires", 0), MARKER("$", 0), MARKER("@echo off", 1),
+		MARKER("const ", 0), MARKER("dim ", 0), MARKER("def ", 0),
+		MARKER("end sub", 0), MARKER("end function", 0), MARKER("elif ", 0),
+		MARKER("export ", 0), MARKER("function ", 0), MARKER("goto ", 0),
+		MARKER("if exist ", 0), MARKER("import ", 0), MARKER("let ", 0),
+		MARKER("on error resume next", 0), MARKER("param(", 1), MARKER("param (", 1),
+		MARKER("rem ", 0), MARKER("set-", 0), MARKER("sub ", 0),
+		MARKER("setlocal", 0), MARKER("var ", 0),
+	};
+	/* first byte -> 1 + index of its first marker in at_line */
+	static const uint8_t line_first[256] = {
+		['#'] = 1, ['$'] = 2, ['@'] = 3, ['c'] = 4, ['d'] = 5, ['e'] = 7,
+		['f'] = 11, ['g'] = 12, ['i'] = 13, ['l'] = 15, ['o'] = 16, ['p'] = 17,
+		['r'] = 19, ['s'] = 20, ['v'] = 23,
+	};
+	static const uint8_t anchors[256] = {
+		['$'] = 1, ['-'] = 1, ['.'] = 1, ['('] = 1, ['['] = 1,
 	};
 	struct lines l = { p, n, 0, complete };
 	const uint8_t *line;
@@ -818,16 +907,37 @@ static bool is_script(const uint8_t *p, size_t n, bool complete)
 
 	if (has(p, n, 0, "#!", 2))
 		return true;
-	for (size_t k = 0; k < MM_ARRAY_SIZE(anywhere); k++)
-		if (ci_find(p, n, anywhere[k]))
-			return true;
+	for (size_t i = 0; i < n; i++) {
+		/* skip eight bytes at a time while none is an anchor */
+		while (n - i >= 8 && !swar_any_anchor(p + i))
+			i += 8;
+		if (i >= n)
+			break;
+		if (!anchors[p[i]])
+			continue;
+		for (size_t k = 0; k < MM_ARRAY_SIZE(anywhere); k++) {
+			const struct marker *m = &anywhere[k];
+			if ((uint8_t)m->text[m->anchor] != p[i] || i < m->anchor ||
+			    n - (i - m->anchor) < m->len)
+				continue;
+			if (ci_eq(p + i - m->anchor, m->text, m->len))
+				return true;
+		}
+	}
 	while (next_line(&l, &line, &len)) {
 		size_t s = skip_ws(line, len, 0);
-		for (size_t k = 0; k < MM_ARRAY_SIZE(at_line); k++) {
-			if (!ci_prefix(line + s, len - s, at_line[k]))
+		uint8_t c;
+		if (s == len)
+			continue;
+		c = lower(line[s]);
+		if (!line_first[c])
+			continue;
+		for (size_t k = line_first[c] - 1u; k < MM_ARRAY_SIZE(at_line) &&
+		     (uint8_t)at_line[k].text[0] == c; k++) {
+			const struct marker *m = &at_line[k];
+			if (len - s < m->len || !ci_eq(line + s, m->text, m->len))
 				continue;
-			/* "@echo off" and "param(" open a script on their own */
-			if (k <= 2)
+			if (m->anchor)
 				return true;
 			weak++;
 			break;

@@ -87,21 +87,95 @@ static size_t utf8_len(const uint8_t *p, size_t n)
 	return len;
 }
 
-int mm_json_escape(struct mm_buf *b, const void *s, size_t len)
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Nonzero when some byte of x is zero. */
+static uint64_t has_zero(uint64_t x)
 {
-	const uint8_t *p = s;
+	return (x - ONES) & ~x & HIGHS;
+}
+
+/* True when the 8 bytes at p are all copied as they are: 0x20..0x7f, and
+ * neither '"' nor '\\'. */
+static bool swar_plain(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	if ((v | (v - ONES * 0x20)) & HIGHS)
+		return false;
+	return !has_zero(v ^ (ONES * '"')) && !has_zero(v ^ (ONES * '\\'));
+}
+
+/*
+ * Output is staged in a small stack buffer and appended to the caller's
+ * mm_buf in large pieces: one value (comma, key, escaped string) usually
+ * costs one append. After the first failed append the stage stops writing
+ * (the mm_buf has freed itself), so no partial text can follow an error.
+ */
+#define STAGE_SIZE 2048
+
+struct stage {
+	struct mm_buf *out;
+	int err;
+	size_t n;
+	char buf[STAGE_SIZE];
+};
+
+static void st_init(struct stage *st, struct mm_buf *out, int err)
+{
+	st->out = out;
+	st->err = err;
+	st->n = 0;
+}
+
+static void st_flush(struct stage *st)
+{
+	if (st->n && !st->err)
+		st->err = mm_buf_append(st->out, st->buf, st->n);
+	st->n = 0;
+}
+
+static void st_put(struct stage *st, const void *p, size_t n)
+{
+	if (st->err)
+		return;
+	if (n > STAGE_SIZE - st->n) {
+		st_flush(st);
+		if (n > STAGE_SIZE / 2) {
+			/* big runs go straight to the buffer */
+			if (!st->err)
+				st->err = mm_buf_append(st->out, p, n);
+			return;
+		}
+	}
+	memcpy(st->buf + st->n, p, n);
+	st->n += n;
+}
+
+static void st_byte(struct stage *st, char c)
+{
+	if (st->n == STAGE_SIZE)
+		st_flush(st);
+	if (!st->err)
+		st->buf[st->n++] = c;
+}
+
+/* The escaping of json.h, into the stage. */
+static void escape(struct stage *st, const uint8_t *p, size_t len)
+{
 	size_t i = 0, run = 0;
 	char esc[8];
 	size_t esc_len;
-	int rc;
 
-	if (len == 0)
-		return 0;
-	if (!p)
-		return MM_EINVAL;
 	while (i < len) {
 		uint8_t c = p[i];
 
+		if (len - i >= 8 && swar_plain(p + i)) {
+			i += 8;
+			continue;
+		}
 		if (plain[c]) {
 			i++;
 			continue;
@@ -127,11 +201,8 @@ int mm_json_escape(struct mm_buf *b, const void *s, size_t len)
 				esc_len = 5;
 				n = 1;
 			}
-			rc = mm_buf_append(b, p + run, i - run);
-			if (!rc)
-				rc = mm_buf_append(b, esc, esc_len);
-			if (rc)
-				return rc;
+			st_put(st, p + run, i - run);
+			st_put(st, esc, esc_len);
 			i += n;
 			run = i;
 			continue;
@@ -155,15 +226,26 @@ int mm_json_escape(struct mm_buf *b, const void *s, size_t len)
 			esc_len = 6;
 			break;
 		}
-		rc = mm_buf_append(b, p + run, i - run);
-		if (!rc)
-			rc = mm_buf_append(b, esc, esc_len);
-		if (rc)
-			return rc;
+		st_put(st, p + run, i - run);
+		st_put(st, esc, esc_len);
 		i++;
 		run = i;
 	}
-	return mm_buf_append(b, p + run, i - run);
+	st_put(st, p + run, i - run);
+}
+
+int mm_json_escape(struct mm_buf *b, const void *s, size_t len)
+{
+	struct stage st;
+
+	if (len == 0)
+		return 0;
+	if (!s)
+		return MM_EINVAL;
+	st_init(&st, b, 0);
+	escape(&st, s, len);
+	st_flush(&st);
+	return st.err;
 }
 
 void mm_json_init(struct mm_json *j, struct mm_buf *out)
@@ -190,42 +272,23 @@ static void fail(struct mm_json *j, int err)
 		j->err = err;
 }
 
-static void put(struct mm_json *j, const void *s, size_t len)
+static void quoted(struct stage *st, const void *s, size_t len)
 {
-	int rc;
-
-	if (j->err)
-		return;
-	rc = mm_buf_append(j->out, s, len);
-	if (rc)
-		fail(j, rc);
-}
-
-static void put_quoted(struct mm_json *j, const void *s, size_t len)
-{
-	int rc;
-
-	put(j, "\"", 1);
-	if (j->err)
-		return;
-	rc = mm_json_escape(j->out, s, len);
-	if (rc) {
-		/* a failed append has freed the buffer; keep it consistent */
-		mm_buf_release(j->out);
-		fail(j, rc);
-		return;
-	}
-	put(j, "\"", 1);
+	st_byte(st, '"');
+	escape(st, s, len);
+	st_byte(st, '"');
 }
 
 /*
- * Writes what comes before a value: the comma, and the key inside objects.
- * Returns false (and sets the sticky error) when the value may not go here.
+ * Starts a value: checks that it may go here, then stages the comma and,
+ * inside objects, the key. Returns false (and sets the sticky error) when
+ * the value may not go here; the caller then writes nothing.
  */
-static bool prefix(struct mm_json *j, const char *key)
+static bool begin_value(struct mm_json *j, const char *key, struct stage *st)
 {
 	int d = j->depth;
 
+	st_init(st, j->out, j->err);
 	if (j->err)
 		return false;
 	if (d == 0) {
@@ -242,24 +305,37 @@ static bool prefix(struct mm_json *j, const char *key)
 		return false;
 	}
 	if (j->need_comma[d])
-		put(j, ",", 1);
+		st_byte(st, ',');
 	j->need_comma[d] = 1;
 	if (key) {
-		put_quoted(j, key, strlen(key));
-		put(j, ":", 1);
+		quoted(st, key, strlen(key));
+		st_byte(st, ':');
 	}
-	return !j->err;
+	return true;
+}
+
+/* Ends a value: writes what is staged; a failure becomes sticky. */
+static void end_value(struct mm_json *j, struct stage *st)
+{
+	st_flush(st);
+	if (st->err)
+		fail(j, st->err);
 }
 
 static void open_level(struct mm_json *j, const char *key, bool object)
 {
-	if (!prefix(j, key))
+	struct stage st;
+
+	if (!begin_value(j, key, &st))
 		return;
 	if (j->depth + 1 >= MM_JSON_MAX_DEPTH) {
 		fail(j, MM_ELIMIT);
 		return;
 	}
-	put(j, object ? "{" : "[", 1);
+	st_byte(&st, object ? '{' : '[');
+	end_value(j, &st);
+	if (j->err)
+		return;
 	j->depth++;
 	j->need_comma[j->depth] = 0;
 	j->in_object[j->depth] = object;
@@ -267,13 +343,19 @@ static void open_level(struct mm_json *j, const char *key, bool object)
 
 static void close_level(struct mm_json *j, bool object)
 {
+	int rc;
+
 	if (j->err)
 		return;
 	if (j->depth == 0 || j->in_object[j->depth] != object) {
 		fail(j, MM_ESTATE);
 		return;
 	}
-	put(j, object ? "}" : "]", 1);
+	rc = mm_buf_append_byte(j->out, object ? '}' : ']');
+	if (rc) {
+		fail(j, rc);
+		return;
+	}
 	j->depth--;
 }
 
@@ -299,13 +381,17 @@ void mm_json_array_end(struct mm_json *j)
 
 void mm_json_strn(struct mm_json *j, const char *key, const void *s, size_t len)
 {
-	if (!prefix(j, key))
-		return;
+	struct stage st;
+
 	if (!s && len) {
-		fail(j, MM_EINVAL);
+		if (!j->err)
+			fail(j, MM_EINVAL);
 		return;
 	}
-	put_quoted(j, s ? s : "", len);
+	if (!begin_value(j, key, &st))
+		return;
+	quoted(&st, s ? s : "", len);
+	end_value(j, &st);
 }
 
 void mm_json_str(struct mm_json *j, const char *key, const char *s)
@@ -315,6 +401,17 @@ void mm_json_str(struct mm_json *j, const char *key, const char *s)
 		return;
 	}
 	mm_json_strn(j, key, s, strlen(s));
+}
+
+/* A value made of plain text (numbers, literals). */
+static void literal(struct mm_json *j, const char *key, const char *text, size_t len)
+{
+	struct stage st;
+
+	if (!begin_value(j, key, &st))
+		return;
+	st_put(&st, text, len);
+	end_value(j, &st);
 }
 
 /* Decimal digits of v into the end of buf; returns the start. */
@@ -330,28 +427,23 @@ static char *utoa_end(uint64_t v, char *end)
 void mm_json_uint(struct mm_json *j, const char *key, uint64_t v)
 {
 	char buf[24];
-	char *s;
+	char *p = utoa_end(v, buf + sizeof buf);
 
-	if (!prefix(j, key))
-		return;
-	s = utoa_end(v, buf + sizeof buf);
-	put(j, s, (size_t)(buf + sizeof buf - s));
+	literal(j, key, p, (size_t)(buf + sizeof buf - p));
 }
 
 void mm_json_int(struct mm_json *j, const char *key, int64_t v)
 {
 	char buf[24];
-	char *s;
+	char *p;
 	uint64_t u;
 
-	if (!prefix(j, key))
-		return;
 	/* negate in unsigned arithmetic: INT64_MIN has no positive twin */
 	u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	s = utoa_end(u, buf + sizeof buf);
+	p = utoa_end(u, buf + sizeof buf);
 	if (v < 0)
-		*--s = '-';
-	put(j, s, (size_t)(buf + sizeof buf - s));
+		*--p = '-';
+	literal(j, key, p, (size_t)(buf + sizeof buf - p));
 }
 
 void mm_json_double(struct mm_json *j, const char *key, double v)
@@ -359,10 +451,8 @@ void mm_json_double(struct mm_json *j, const char *key, double v)
 	char buf[40];
 	int n;
 
-	if (!prefix(j, key))
-		return;
 	if (!isfinite(v)) {
-		put(j, "null", 4);
+		literal(j, key, "null", 4);
 		return;
 	}
 	/* shortest of %.15g/%.17g that reads back as the same double */
@@ -377,58 +467,47 @@ void mm_json_double(struct mm_json *j, const char *key, double v)
 	for (int i = 0; i < n; i++)
 		if (buf[i] == ',')
 			buf[i] = '.';
-	put(j, buf, (size_t)n);
+	literal(j, key, buf, (size_t)n);
 }
 
 void mm_json_bool(struct mm_json *j, const char *key, bool v)
 {
-	if (!prefix(j, key))
-		return;
 	if (v)
-		put(j, "true", 4);
+		literal(j, key, "true", 4);
 	else
-		put(j, "false", 5);
+		literal(j, key, "false", 5);
 }
 
 void mm_json_null(struct mm_json *j, const char *key)
 {
-	if (!prefix(j, key))
-		return;
-	put(j, "null", 4);
+	literal(j, key, "null", 4);
 }
 
 void mm_json_raw(struct mm_json *j, const char *key, const char *json, size_t len)
 {
-	if (!prefix(j, key))
-		return;
-	if (!json || len == 0) {
-		put(j, "null", 4);
-		return;
-	}
-	put(j, json, len);
+	if (!json || len == 0)
+		literal(j, key, "null", 4);
+	else
+		literal(j, key, json, len);
 }
 
 void mm_json_hex(struct mm_json *j, const char *key, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	char chunk[128];
-	size_t n = 0;
+	struct stage st;
 
-	if (!prefix(j, key))
-		return;
 	if (!p && len) {
-		fail(j, MM_EINVAL);
+		if (!j->err)
+			fail(j, MM_EINVAL);
 		return;
 	}
-	put(j, "\"", 1);
-	for (size_t i = 0; i < len && !j->err; i++) {
-		chunk[n++] = hexdig[p[i] >> 4];
-		chunk[n++] = hexdig[p[i] & 15];
-		if (n == sizeof chunk) {
-			put(j, chunk, n);
-			n = 0;
-		}
+	if (!begin_value(j, key, &st))
+		return;
+	st_byte(&st, '"');
+	for (size_t i = 0; i < len; i++) {
+		st_byte(&st, hexdig[p[i] >> 4]);
+		st_byte(&st, hexdig[p[i] & 15]);
 	}
-	put(j, chunk, n);
-	put(j, "\"", 1);
+	st_byte(&st, '"');
+	end_value(j, &st);
 }
