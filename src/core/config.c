@@ -59,15 +59,14 @@ const struct mm_config_default mm_core_config_defaults[] = {
 	{ "scan.threads", "0", "worker threads; 0 = one per CPU core" },
 	{ "scan.one_filesystem", "false", "do not cross file-system boundaries while walking" },
 	{ "scan.exclude", "", "comma-separated glob patterns of paths not to scan" },
-	{ "net.home_net", "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+	{ "net.home_net",
+	  "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,::1/128,fc00::/7,fe80::/10",
 	  "our networks: comma-separated IPv4/IPv6 addresses or CIDR blocks "
 	  "(surrounding [ ] accepted)" },
 	{ "output.format", "auto", "auto (text on a terminal, else jsonl), text or jsonl" },
 	{ "store.path", "~/.local/share/mamori/mamori.db", "SQLite alert store" },
 	{ "store.enabled", "true", "keep runs and alerts in the store" },
 	{ "limits.archive_depth", "5", "maximum nesting of archives opened inside archives" },
-	{ "limits.archive_members", "10000", "maximum members examined per archive" },
-	{ "limits.member_size", "64M", "archive members larger than this are skipped (k/M/G)" },
 	{ NULL, NULL, NULL },
 };
 

@@ -61,9 +61,10 @@ bool mm_config_iter(const struct mm_config *c, size_t i, const char **key,
 
 /* core's own keys: scan.max_size, scan.timeout, scan.threads,
  * scan.one_filesystem, scan.exclude, net.home_net, output.format,
- * store.path, store.enabled, limits.archive_depth, limits.archive_members,
- * limits.member_size. net.home_net is a comma-separated list of IPv4/IPv6
- * addresses or CIDR blocks; surrounding brackets ("[a,b]") are accepted. */
+ * store.path, store.enabled, limits.archive_depth. net.home_net is a
+ * comma-separated list of IPv4/IPv6 addresses or CIDR blocks (private,
+ * loopback and link-local by default); surrounding brackets ("[a,b]") are
+ * accepted. Engines declare their own keys (struct mm_engine). */
 extern const struct mm_config_default mm_core_config_defaults[];
 
 /* mm_config_set() with a chosen origin (shown by `config show`), e.g.
