@@ -74,5 +74,7 @@ int sigma_ruleset_set_placeholder(struct sigma_ruleset *rs, const char *name,
 				  const char *const *values, size_t n);
 /* Correlation windows and tracked values dropped because of the caps. */
 uint64_t sigma_state_evicted(const struct sigma_state *st);
+/* Events seen and rules evaluated on them (after the index and prefilter). */
+void sigma_state_stats(const struct sigma_state *st, uint64_t *events, uint64_t *evaluated);
 
 #endif

@@ -424,11 +424,14 @@ struct sigma_state *sigma_state_new(const struct sigma_ruleset *rs)
 	st->fv = calloc(st->n_f ? st->n_f : 1, sizeof(*st->fv));
 	st->flen = calloc(st->n_f ? st->n_f : 1, sizeof(*st->flen));
 	st->fgen = calloc(st->n_f ? st->n_f : 1, sizeof(*st->fgen));
-	st->n_lit_groups = rs->n_lit_groups;
-	st->lit_hit = calloc(rs->n_lit_groups ? rs->n_lit_groups : 1, 1);
+	st->rule_mark = calloc(rs->n_rules ? rs->n_rules : 1, sizeof(uint32_t));
+	st->item_mark = calloc(rs->n_items ? rs->n_items : 1, sizeof(uint32_t));
+	st->n_pbytes = (rs->n_lits + 7) / 8;
+	st->pbits = calloc(st->n_pbytes ? st->n_pbytes : 1, 1);
+
 	st->corr = sigma_corr_state_new(rs);
-	if (!st->md || !st->cache || !st->fv || !st->flen || !st->fgen || !st->lit_hit ||
-	    !st->corr) {
+	if (!st->md || !st->cache || !st->fv || !st->flen || !st->fgen ||
+	    !st->corr || !st->pbits || !st->rule_mark || !st->item_mark) {
 		sigma_state_free(st);
 		return NULL;
 	}
@@ -449,7 +452,9 @@ void sigma_state_free(struct sigma_state *st)
 	free(st->fv);
 	free(st->flen);
 	free(st->fgen);
-	free(st->lit_hit);
+	free(st->pbits);
+	free(st->rule_mark);
+	free(st->item_mark);
 	free(st->cand);
 	sigma_corr_state_free(st->corr);
 	sigma_prefilter_scratch_free(st->hs_scratch);
@@ -586,7 +591,6 @@ int sigma_eval(const struct sigma_ruleset *rs, struct sigma_state *st, const str
 {
 	const int *cand;
 	size_t n, i;
-	bool prefiltered = false;
 	int rc;
 
 	if (!rs || !st || !e || !rs->compiled)
@@ -598,20 +602,16 @@ int sigma_eval(const struct sigma_ruleset *rs, struct sigma_state *st, const str
 	if (n == 0)
 		return 0;
 	load_fields(rs, st, e);
+	rc = sigma_prefilter_scan(rs, st, e);
+	if (rc)
+		return rc;
 	for (i = 0; i < n; i++) {
 		const struct sigma_rule *r = rs->rules[cand[i]];
 		struct sigma_match m;
 
-		if (r->lit_group >= 0) {
-			if (!prefiltered) {
-				rc = sigma_prefilter_scan(rs, st, e);
-				if (rc)
-					return rc;
-				prefiltered = true;
-			}
-			if (!st->lit_hit[r->lit_group])
-				continue;
-		}
+		if (!sigma_prefilter_pass(r, cand[i], st))
+			continue;
+		st->evaluated++;
 		memset(&m, 0, sizeof(m));
 		if (!sigma_rule_match(r, st, e, r->silent ? NULL : &m))
 			continue;
@@ -641,10 +641,19 @@ int sigma_flush(const struct sigma_ruleset *rs, struct sigma_state *st, sigma_ma
 {
 	if (!rs || !st)
 		return MM_EINVAL;
+	st->scanned = false;	/* no event: patterns check for real */
 	return sigma_corr_flush(rs, st, fn, arg);
 }
 
 uint64_t sigma_state_evicted(const struct sigma_state *st)
 {
 	return st ? st->evicted : 0;
+}
+
+void sigma_state_stats(const struct sigma_state *st, uint64_t *events, uint64_t *evaluated)
+{
+	if (events)
+		*events = st ? st->events : 0;
+	if (evaluated)
+		*evaluated = st ? st->evaluated : 0;
 }

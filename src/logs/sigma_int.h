@@ -22,7 +22,7 @@
 
 #define SIGMA_MAX_SELECTIONS 256	/* named detections per rule */
 #define SIGMA_MAX_VARIANTS 256		/* windash/base64offset expansions of one value */
-#define SIGMA_MAX_VALUES 4096		/* values of one field item */
+#define SIGMA_MAX_VALUES 65536		/* values of one field item */
 #define SIGMA_MAX_COND_NODES 1024	/* nodes of one condition tree */
 #define SIGMA_MAX_YAML_DEPTH 48
 #define SIGMA_MAX_YAML_VISITS 200000	/* nodes visited per document (alias bombs) */
@@ -51,6 +51,7 @@ struct sigma_pat {
 	uint8_t *wild;		/* GLOB only: SIGMA_W_* per byte of lit */
 	size_t len;
 	enum sigma_pmode mode;
+	int32_t lid;		/* literal id in the prefilter, -1 if none */
 };
 
 enum sigma_vkind {
@@ -77,6 +78,9 @@ struct sigma_val {
 	enum sigma_cmp cmp;
 	/* RE */
 	void *re;		/* pcre2_code * */
+	uint8_t *re_lit;	/* a literal every match contains, or NULL */
+	size_t re_lit_len;
+	int32_t re_lid;		/* its prefilter id, or -1 */
 	/* CIDR */
 	int af;			/* 4 or 6 */
 	uint8_t net[16];
@@ -94,6 +98,7 @@ struct sigma_val {
 struct sigma_item {
 	char *field;		/* NULL: keywords (any field's value) */
 	int fid;		/* field id (sigma_index.c), -1 for keywords */
+	int32_t iid;		/* prefilter-gated item id, or -1 */
 	bool all;		/* values ANDed */
 	bool neq;		/* negated: no value may match */
 	struct sigma_val *vals;
@@ -200,7 +205,9 @@ struct sigma_rule {
 	uint32_t *eids;		/* pinned EventIDs, or NULL (any) */
 	size_t n_eids;
 	int lsrc;		/* logsource group */
-	int lit_group;		/* prefilter: -1 = always evaluate */
+	int lit_group;		/* prefilter: -1 = always evaluate, else req[] */
+	int32_t *req;		/* literal ids, one of which must occur */
+	size_t n_req;
 };
 
 struct sigma_problem {
@@ -243,10 +250,11 @@ struct sigma_ruleset {
 	size_t n_lsrc;
 	/* literal prefilter (Hyperscan) */
 	void *hs_db;
-	unsigned int *lit_rule;	/* literal id -> lit_group */
 	size_t n_lits;
-	size_t n_lit_groups;
 	size_t n_prefiltered;	/* rules behind the prefilter */
+	size_t n_items;		/* gated items */
+	uint32_t *lit_rules_off, *lit_rules;	/* literal -> rules needing it */
+	uint32_t *lit_items_off, *lit_items;	/* literal -> gated items */
 	uint64_t max_group_windows;
 	/* field names used by rules -> ids (open addressing, lowercase) */
 	char **fnames;
@@ -333,18 +341,23 @@ int sigma_corr_flush(const struct sigma_ruleset *rs, struct sigma_state *st, sig
 /* sigma_prefilter.c: the Hyperscan literal prefilter */
 int sigma_prefilter_build(struct sigma_ruleset *rs, struct mm_diag *diag);
 void sigma_prefilter_free(struct sigma_ruleset *rs);
-/* Sets st->lit_hit[g] for every literal group g found in the event. */
+/* Scans the event's values: pbits, rule_mark and item_mark. */
 int sigma_prefilter_scan(const struct sigma_ruleset *rs, struct sigma_state *st,
 			 const struct log_event *e);
 void sigma_prefilter_scratch_free(void *scratch);
+bool sigma_prefilter_pass(const struct sigma_rule *r, int ri, const struct sigma_state *st);
 
 /* sigma_index.c: the per-stream state */
 struct sigma_state {
 	const struct sigma_ruleset *rs;
 	void *md;		/* pcre2_match_data */
 	void *hs_scratch;
-	uint8_t *lit_hit;	/* per lit_group: literal seen in this event */
-	size_t n_lit_groups;
+	uint8_t *pbits;		/* per literal id: seen in this event (bitmap) */
+	size_t n_pbytes;
+	bool scanned;		/* pbits and marks valid for the current event */
+	uint32_t scan_gen;
+	uint32_t *rule_mark;	/* == scan_gen: a necessary literal was seen */
+	uint32_t *item_mark;	/* == scan_gen: one of the item's literals was seen */
 	struct sigma_corr_state *corr;
 	/* candidate cache */
 	struct sigma_cand_slot *cache;
@@ -356,6 +369,7 @@ struct sigma_state {
 	size_t n_cand, cap_cand;
 	uint64_t evicted;
 	uint64_t events;
+	uint64_t evaluated;	/* rules evaluated (after index and prefilter) */
 	/* per-event field table: value of field id i when fgen[i] == gen */
 	const char **fv;
 	uint32_t *flen;

@@ -160,6 +160,7 @@ void sigma_rule_free(struct sigma_rule *r)
 		free(r->corr);
 	}
 	free(r->parents);
+	free(r->req);
 	free(r->eids);
 	free(r->id);
 	free(r->cat_id);
@@ -319,6 +320,7 @@ static int parse_item(struct ld *L, struct sigma_item *it, const char *keytext,
 	int rc;
 
 	memset(it, 0, sizeof(*it));
+	it->iid = -1;
 	memset(&m, 0, sizeof(m));
 	if (keytext) {
 		size_t flen = bar ? (size_t)(bar - keytext) : strlen(keytext);
@@ -450,6 +452,7 @@ static int parse_selection(struct ld *L, struct sigma_sel *s, yaml_node_t *n)
 					return MM_ENOMEM;
 				a->n_items = 1;
 				kw = &a->items[0];
+				kw->iid = -1;
 				memset(&m, 0, sizeof(m));
 			}
 			{

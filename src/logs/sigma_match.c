@@ -471,6 +471,7 @@ static int classify(struct sigma_pat *p, struct vb *src, bool cased)
 		for (k = 0; k < src->n; k++)
 			src->b[k] = lt[src->b[k]];
 	memset(p, 0, sizeof(*p));
+	p->lid = -1;
 	if (a == z && (lead || trail)) {
 		p->mode = SIGMA_P_ANY;
 		return 0;
@@ -496,6 +497,76 @@ static int classify(struct sigma_pat *p, struct vb *src, bool cased)
 	return 0;
 }
 
+/* The longest run of plain characters that every match of a simple
+ * regex must contain (no alternation, no groups before it matter: a group
+ * or class just ends the run). Only for the prefilter. */
+static int re_literal(struct sigma_val *v, const char *re, size_t n)
+{
+	uint8_t run[256], bestbuf[256];
+	size_t i, rl = 0, best = 0;
+	int depth = 0;
+
+	if (memchr(re, '|', n) || (n >= 2 && re[0] == '(' && re[1] == '?'))
+		return 0;
+	for (i = 0; i <= n; i++) {
+		int c = i < n ? (unsigned char)re[i] : -1;
+		bool lit = false;
+		uint8_t ch = 0;
+		size_t adv = 0;
+
+		if (c == '\\' && i + 1 < n) {
+			if (strchr(".\\/-:'\"$^*+?()[]{}|#@%&=,;<> ", re[i + 1])) {
+				lit = true;
+				ch = (uint8_t)re[i + 1];
+				adv = 1;
+			} else if (!strchr("sSdDwWbBtnrAzZ", re[i + 1])) {
+				return 0;	/* \x41, \p{..}, backreferences: give up */
+			}
+		} else if (c >= 0 && c != '\\' && !strchr(".[](){}*+?^$|", c)) {
+			lit = depth == 0;
+			ch = (uint8_t)c;
+		}
+		if (lit) {
+			/* a quantifier allowing zero makes this character optional */
+			size_t nx = i + adv + 1;
+
+			if (!(nx < n && (re[nx] == '*' || re[nx] == '?' || re[nx] == '{')) &&
+			    rl < sizeof(run)) {
+				run[rl++] = ch;
+				i += adv;
+				continue;
+			}
+		}
+		if (rl > best) {
+			best = rl;
+			memcpy(bestbuf, run, rl);
+		}
+		rl = 0;
+		if (c == '(')
+			depth++;
+		else if (c == ')' && depth > 0)
+			depth--;
+		else if (c == '[') {
+			/* skip the class: its members are not literals */
+			for (i++; i < n && re[i] != ']'; i++)
+				if (re[i] == '\\')
+					i++;
+		} else if (c == '{') {
+			while (i < n && re[i] != '}')	/* a quantifier's bounds */
+				i++;
+		} else if (c == '\\' && i + 1 < n)
+			i++;	/* the escape's letter (or the literal already taken) */
+	}
+	if (best < 3)
+		return 0;
+	v->re_lit = malloc(best);
+	if (!v->re_lit)
+		return MM_ENOMEM;
+	memcpy(v->re_lit, bestbuf, best);
+	v->re_lit_len = best;
+	return 0;
+}
+
 int sigma_val_compile(struct sigma_val *v, const struct sigma_mods *m, const char *text,
 		      int kind_hint, char *key, size_t key_len, char *why, size_t why_len)
 {
@@ -506,6 +577,7 @@ int sigma_val_compile(struct sigma_val *v, const struct sigma_mods *m, const cha
 	memset(v, 0, sizeof(*v));
 	v->cased = m->cased;
 	v->ref_fid = -1;
+	v->re_lid = -1;
 	v->text = strdup(text);
 	if (!v->text)
 		return MM_ENOMEM;
@@ -561,7 +633,8 @@ int sigma_val_compile(struct sigma_val *v, const struct sigma_mods *m, const cha
 		}
 		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);	/* falls back to the interpreter */
 		v->re = re;
-		return 0;
+		v->re_lid = -1;
+		return re_literal(v, text, n);
 	}
 	if (m->fieldref) {
 		v->kind = SIGMA_V_FIELDREF;
@@ -666,6 +739,7 @@ void sigma_val_release(struct sigma_val *v)
 	free(v->pats);
 	if (v->re)
 		pcre2_code_free(v->re);
+	free(v->re_lit);
 	free(v->ref);
 	free(v->text);
 	memset(v, 0, sizeof(*v));
@@ -722,6 +796,17 @@ static bool find_ci(const uint8_t *h, size_t hn, const uint8_t *lit, size_t n, b
 		return false;
 	}
 	fu = (uint8_t)((f >= 'a' && f <= 'z') ? f - 32 : f);
+	if (f == fu) {
+		/* first byte has no case: let memchr find the candidates */
+		const uint8_t *q = h, *end = h + hn - n + 1;
+
+		while (q < end && (q = memchr(q, f, (size_t)(end - q))) != NULL) {
+			if (eq_ci(q + 1, lit + 1, n - 1, false))
+				return true;
+			q++;
+		}
+		return false;
+	}
 	for (i = 0; i + n <= hn; i++) {
 		if ((h[i] == f || h[i] == fu) && eq_ci(h + i + 1, lit + 1, n - 1, false))
 			return true;
@@ -756,8 +841,12 @@ static bool glob_ci(const uint8_t *s, size_t sn, const struct sigma_pat *p, bool
 	return pi == p->len;
 }
 
-static bool pat_match(const struct sigma_pat *p, const uint8_t *s, size_t n, bool cased)
+static bool pat_match(const struct sigma_pat *p, const struct sigma_state *st, const uint8_t *s,
+		      size_t n, bool cased)
 {
+	/* the prefilter saw none of this pattern's literal anywhere in the event */
+	if (p->lid >= 0 && st && st->scanned && !(st->pbits[p->lid >> 3] & (1u << (p->lid & 7))))
+		return false;
 	switch (p->mode) {
 	case SIGMA_P_ANY:
 		return true;
@@ -856,7 +945,7 @@ static bool val_match(const struct sigma_val *v, struct sigma_state *st, const s
 	switch (v->kind) {
 	case SIGMA_V_STR:
 		for (i = 0; i < v->n_pats; i++)
-			if (pat_match(&v->pats[i], (const uint8_t *)s, n, v->cased))
+			if (pat_match(&v->pats[i], st, (const uint8_t *)s, n, v->cased))
 				return true;
 		return false;
 	case SIGMA_V_NUM:
@@ -878,7 +967,12 @@ static bool val_match(const struct sigma_val *v, struct sigma_state *st, const s
 		}
 		return false;
 	case SIGMA_V_RE: {
-		int rc = pcre2_match(v->re, (PCRE2_SPTR)s, n, 0, 0, st->md, NULL);
+		int rc;
+
+		if (v->re_lid >= 0 && st->scanned &&
+		    !(st->pbits[v->re_lid >> 3] & (1u << (v->re_lid & 7))))
+			return false;
+		rc = pcre2_match(v->re, (PCRE2_SPTR)s, n, 0, 0, st->md, NULL);
 
 		return rc >= 0;
 	}
@@ -917,12 +1011,15 @@ static bool keyword_match(const struct sigma_item *it, struct sigma_state *st,
 				for (i = 0; i < v->n_pats && !m; i++) {
 					const struct sigma_pat *p = &v->pats[i];
 
-					if (p->mode == SIGMA_P_EQ)
+					if (p->lid >= 0 && st->scanned &&
+					    !(st->pbits[p->lid >> 3] & (1u << (p->lid & 7))))
+						m = false;
+					else if (p->mode == SIGMA_P_EQ)
 						m = find_ci((const uint8_t *)x->value, x->value_len, p->lit,
 							    p->len, v->cased);
 					else
-						m = pat_match(p, (const uint8_t *)x->value, x->value_len,
-							      v->cased);
+						m = pat_match(p, st, (const uint8_t *)x->value,
+							      x->value_len, v->cased);
 				}
 			} else {
 				m = val_match(v, st, e, x->value, x->value_len);
@@ -948,6 +1045,9 @@ static bool item_match(const struct sigma_item *it, struct sigma_state *st,
 	size_t n, k;
 	bool any = false;
 
+	/* none of the item's literals occurs anywhere in the event */
+	if (it->iid >= 0 && st->scanned && st->item_mark[it->iid] != st->scan_gen)
+		return false;
 	if (!it->field)
 		return keyword_match(it, st, e, NULL);
 	s = sigma_field_id(st, e, it->fid, it->field, &n);
