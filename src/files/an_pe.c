@@ -172,7 +172,10 @@ static bool pe_verdict(const struct pe_assessment *as, const struct mm_rule_meta
 	}
 	if (nweak > 0 || (p & (PE_INF_EP_IN_SLACK | PE_INF_EP_OUTSIDE_RAW | PE_INF_JUMP_TO_OEP))) {
 		*rule = &rule_anomaly;
-		*level = as->packer_like || nweak < 2 ? MM_LEVEL_INFORMATIONAL : MM_LEVEL_LOW;
+		/* one weak mark is common in packed software: informational; an
+		 * entry point outside the raw data, or two marks: low */
+		*level = !as->packer_like && (nweak >= 2 || (p & PE_INF_EP_OUTSIDE_RAW)) ?
+			 MM_LEVEL_LOW : MM_LEVEL_INFORMATIONAL;
 		return true;
 	}
 	return false;

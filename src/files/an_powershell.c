@@ -233,9 +233,9 @@ static int emit(struct mm_scan_ctx *ctx, const struct file_view *v, const struct
 	if (rc < 0)
 		goto out;
 
-	k = (size_t)snprintf(reason, sizeof reason, "%s%s%s: ", what,
-			     layer > 0 ? " after decoding " : "",
-			     layer > 0 ? ps_how_name(L->how) : "");
+	k = (size_t)snprintf(reason, sizeof reason, "%s%s%s%s: ", what,
+			     layer > 0 ? " (decoded: " : "",
+			     layer > 0 ? ps_how_name(L->how) : "", layer > 0 ? ")" : "");
 	/* one line of the command, control bytes blanked */
 	shown = 0;
 	for (size_t i = 0; i < L->len && k + 1 < sizeof reason && shown < 200; i++) {
