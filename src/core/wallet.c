@@ -476,29 +476,83 @@ int mm_wallet_check(const char *s, size_t len, struct mm_wallet *w)
 	return MM_ENOTFOUND;
 }
 
-/* Reports the token text[start..start+n) if it is an address; returns the
- * callback's verdict (non-zero: stop). */
+/* A length some address has (mm_wallet_check() decides the rest). */
+static bool plausible_len(size_t n)
+{
+	return (n >= SEGWIT_MIN_LEN && n <= SEGWIT_MAX_LEN) ||
+	       n == XMR_LEN_STANDARD || n == XMR_LEN_INTEGRATED;
+}
+
+/* Longest escape prefix stripped by token_check(): "u" and 4 hex digits. */
+#define ESCAPE_MAX 5
+
+/*
+ * Escapes glue letters and digits to the address after them: "\x22" and
+ * "\u0022" (rule files, JSON, scripts), "\n" (logged strings), "%22"
+ * (URLs). prev is the byte before the token (-1 if none); returns how many
+ * token bytes to drop to get past such an escape, or 0.
+ */
+static size_t escape_prefix(const char *tok, size_t n, int prev)
+{
+	if (prev == '\\') {
+		if (n > 3 && tok[0] == 'x' && hex_digit((unsigned char)tok[1]) >= 0 &&
+		    hex_digit((unsigned char)tok[2]) >= 0)
+			return 3;
+		if (n > 5 && tok[0] == 'u' && hex_digit((unsigned char)tok[1]) >= 0 &&
+		    hex_digit((unsigned char)tok[2]) >= 0 &&
+		    hex_digit((unsigned char)tok[3]) >= 0 &&
+		    hex_digit((unsigned char)tok[4]) >= 0)
+			return 5;
+		if (n > 1 && (tok[0] == 'n' || tok[0] == 'r' || tok[0] == 't'))
+			return 1;
+	} else if (prev == '%') {
+		if (n > 2 && hex_digit((unsigned char)tok[0]) >= 0 &&
+		    hex_digit((unsigned char)tok[1]) >= 0)
+			return 2;
+	}
+	return 0;
+}
+
+/* 0 if the token, or the token after an escape prefix, is one address;
+ * *skip says how many leading bytes are not part of it. */
+static int token_check(const char *tok, size_t n, int prev, size_t *skip,
+		       struct mm_wallet *w)
+{
+	size_t k;
+
+	*skip = 0;
+	if (plausible_len(n) && mm_wallet_check(tok, n, w) == 0)
+		return 0;
+	k = escape_prefix(tok, n, prev);
+	if (k && plausible_len(n - k) && mm_wallet_check(tok + k, n - k, w) == 0) {
+		*skip = k;
+		return 0;
+	}
+	return MM_ENOTFOUND;
+}
+
+/* Reports the token text[start..start+n) if it holds an address; returns
+ * the callback's verdict (non-zero: stop). */
 static int scan_token(const char *text, size_t start, size_t n,
 		      mm_wallet_fn *fn, void *arg, size_t *count)
 {
 	struct mm_wallet w;
+	size_t skip;
+	int prev = start ? (unsigned char)text[start - 1] : -1;
 
-	if (n > XMR_LEN_INTEGRATED)
+	if (n > XMR_LEN_INTEGRATED + ESCAPE_MAX)
 		return 0;
-	if (n > SEGWIT_MAX_LEN && n != XMR_LEN_STANDARD &&
-	    n != XMR_LEN_INTEGRATED)
-		return 0;
-	if (mm_wallet_check(text + start, n, &w) != 0)
+	if (token_check(text + start, n, prev, &skip, &w) != 0)
 		return 0;
 	(*count)++;
-	return fn ? fn(arg, text + start, n, start, &w) : 0;
+	return fn ? fn(arg, text + start + skip, n - skip, start + skip, &w) : 0;
 }
 
 /*
  * One pass, one predictable branch per byte: run counts the alphanumeric
- * bytes just before i (branch-free), and only when a run of a plausible
- * length ends do we look at it. Random binary has short runs, so the
- * branch is almost never taken.
+ * bytes just before i (branch-free), and only when a run of at least the
+ * shortest address length ends do we look at it. Random binary has short
+ * runs, so the branch is almost never taken.
  */
 size_t mm_wallet_scan(const char *text, size_t len, mm_wallet_fn *fn, void *arg)
 {
@@ -525,21 +579,21 @@ size_t mm_wallet_scan(const char *text, size_t len, mm_wallet_fn *fn, void *arg)
 static int scan_token16(const uint8_t *data, size_t start, size_t n,
 			mm_wallet_fn *fn, void *arg, size_t *count)
 {
-	char narrow[MM_WALLET_MAX_LEN];
+	char narrow[MM_WALLET_MAX_LEN + ESCAPE_MAX];
 	struct mm_wallet w;
-	size_t k;
+	size_t k, skip;
+	int prev = -1;
 
-	if (n > MM_WALLET_MAX_LEN)
-		return 0;
-	if (n > SEGWIT_MAX_LEN && n != XMR_LEN_STANDARD &&
-	    n != XMR_LEN_INTEGRATED)
+	if (n > sizeof(narrow))
 		return 0;
 	for (k = 0; k < n; k++)
 		narrow[k] = (char)data[start + 2 * k];
-	if (mm_wallet_check(narrow, n, &w) != 0)
+	if (start >= 2 && data[start - 1] == 0)
+		prev = data[start - 2];
+	if (token_check(narrow, n, prev, &skip, &w) != 0)
 		return 0;
 	(*count)++;
-	return fn ? fn(arg, narrow, n, start, &w) : 0;
+	return fn ? fn(arg, narrow + skip, n - skip, start + 2 * skip, &w) : 0;
 }
 
 /*

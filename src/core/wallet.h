@@ -54,8 +54,10 @@ size_t mm_wallet_scan(const char *text, size_t len, mm_wallet_fn *fn, void *arg)
  * "bitcoin", "bitcoin-testnet", "litecoin", "dogecoin", "ethereum"; type
  * may also be "witness_unknown" (a valid segwit address of a version or
  * program length no one uses yet). mm_wallet_scan() reports an address
- * only as a whole alphanumeric token: one cut by the end of text is not
- * reported, so callers scanning a stream in chunks should overlap them by
+ * only as a whole alphanumeric token, or such a token after an escape that
+ * glues onto it ("\x22", "\u0022", "\n", "%22"; offset and addr then
+ * exclude the escape). One cut by the end of text is not reported, so
+ * callers scanning a stream in chunks should overlap them by
  * MM_WALLET_MAX_LEN bytes (and twice that for UTF-16).
  */
 #define MM_WALLET_MAX_LEN 106

@@ -330,6 +330,7 @@ static void test_scan_contexts(void **state)
 				 "DtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A";
 	struct hits *h = calloc(1, sizeof(*h));
 	char text[2048];
+	size_t i;
 	int n;
 
 	(void)state;
@@ -354,6 +355,26 @@ static void test_scan_contexts(void **state)
 	assert_int_equal(h->off[4], (size_t)n - strlen(xmr));
 	assert_memory_equal(text + h->off[1], h->addr[1], strlen(h->addr[1]));
 	assert_memory_equal(text + h->off[3], h->addr[3], strlen(h->addr[3]));
+	/* Escapes glued to an address: rule files, JSON, logs, URLs. */
+	memset(h, 0, sizeof(*h));
+	n = snprintf(text, sizeof(text),
+		     "content:\"\\x22login\\x22\\x3a\\x22%s\\x22\"; "
+		     "GET /?u=%%22wallet%%22%%3A%%221A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa%%22 "
+		     "{\"a\":\"\\u00220x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\"} "
+		     "log: pay to\\nbc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0 "
+		     "no escape: x2244AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3Xjrp"
+		     "DtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A "
+		     "one digit: %%21A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", xmr);
+	assert_true(n > 0 && (size_t)n < sizeof(text));
+	assert_int_equal(mm_wallet_scan(text, (size_t)n, collect, h), 4);
+	assert_string_equal(h->addr[0], xmr);
+	assert_int_equal(h->off[0], strlen("content:\"\\x22login\\x22\\x3a\\x22"));
+	assert_string_equal(h->addr[1], "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa");
+	assert_string_equal(h->addr[2], "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed");
+	assert_string_equal(h->addr[3], "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0");
+	for (i = 0; i < 4; i++)
+		assert_memory_equal(text + h->off[i], h->addr[i], strlen(h->addr[i]));
+
 	/* An address cut by the end of the buffer is not reported. */
 	assert_int_equal(mm_wallet_scan(text, (size_t)n - 1, NULL, NULL), 4);
 	assert_int_equal(mm_wallet_scan(text, 0, NULL, NULL), 0);
@@ -411,7 +432,7 @@ static void test_scan_utf16le(void **state)
 				 "DtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A";
 	struct hits *h = calloc(1, sizeof(*h));
 	uint8_t buf[4096], rnd[8192];
-	size_t n = 0, off_btc, off_xmr, off_eth, i, verified = 0;
+	size_t n = 0, off_btc, off_xmr, off_eth, off_esc, i, verified = 0;
 	uint64_t seed = 42;
 
 	(void)state;
@@ -434,8 +455,13 @@ static void test_scan_utf16le(void **state)
 	buf[n++] = 0x4e;
 	off_xmr = n;
 	n += widen(xmr, buf + n);
+	n += widen(" \\x22", buf + n);
+	off_esc = n;
+	n += widen("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa\\x22", buf + n);
 	assert_true(n < sizeof(buf));
-	assert_int_equal(mm_wallet_scan_utf16le(buf, n, collect, h), 3);
+	assert_int_equal(mm_wallet_scan_utf16le(buf, n, collect, h), 4);
+	assert_int_equal(h->off[3], off_esc);
+	assert_string_equal(h->addr[3], "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa");
 	assert_int_equal(h->off[0], off_btc);
 	assert_string_equal(h->addr[0], "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa");
 	assert_int_equal(h->off[1], off_eth);
@@ -444,10 +470,11 @@ static void test_scan_utf16le(void **state)
 	assert_string_equal(h->addr[2], xmr);
 	/* The 8-bit scan sees none of them. */
 	assert_int_equal(mm_wallet_scan((const char *)buf, n, NULL, NULL), 0);
-	/* Cut in the middle of the last code unit: the Monero address is
-	 * incomplete and must not be reported; cut before it: two remain. */
-	assert_int_equal(mm_wallet_scan_utf16le(buf, n - 1, NULL, NULL), 2);
-	assert_int_equal(mm_wallet_scan_utf16le(buf, n - 2, NULL, NULL), 2);
+	/* Cut in the middle of the last Monero code unit: it is incomplete
+	 * and must not be reported; cut one unit earlier: the same. */
+	assert_int_equal(mm_wallet_scan_utf16le(buf, off_esc - 2 * 5 - 1, NULL, NULL), 2);
+	assert_int_equal(mm_wallet_scan_utf16le(buf, off_esc - 2 * 5 - 2, NULL, NULL), 2);
+	assert_int_equal(mm_wallet_scan_utf16le(buf, off_esc - 2 * 4, NULL, NULL), 3);
 	assert_int_equal(mm_wallet_scan_utf16le(buf, 0, NULL, NULL), 0);
 	assert_int_equal(mm_wallet_scan_utf16le(buf, 1, NULL, NULL), 0);
 	assert_int_equal(mm_wallet_scan_utf16le(NULL, 5, NULL, NULL), 0);
