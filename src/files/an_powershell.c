@@ -105,7 +105,7 @@ static int ps_register(struct mm_catalogue *cat, const struct mm_config *cfg)
 static const char *const markers[] = {
 	"powershell", "pwsh", "invoke-expression", "iex", "frombase64string", "-enc",
 	"new-object", "[char]", "downloadstring", "scheduledtask", "schtasks",
-	"invoke-webrequest", "-join", "[convert]::", "[system.", "$env:",
+	"invoke-webrequest", "-join", "[convert]::", "[system.", "$env:", "${", "|%",
 };
 
 /* markers in ASCII text, or in UTF-16LE text read as every other byte */
@@ -189,7 +189,7 @@ static int emit(struct mm_scan_ctx *ctx, const struct file_view *v, const struct
 	mm_json_init(&j, &ev);
 	mm_json_object_begin(&j, NULL);
 	mm_json_array_begin(&j, "indicators");
-	for (unsigned bit = 1; bit <= PS_I_START; bit <<= 1)
+	for (unsigned bit = 1; bit <= PS_I_SYMBOLS; bit <<= 1)
 		if ((f->ind & bit) && ps_indicator_name(bit))
 			mm_json_str(&j, NULL, ps_indicator_name(bit));
 	mm_json_array_end(&j);
@@ -349,8 +349,9 @@ static int ps_analyse(void *w, const struct file_view *v, struct mm_scan_ctx *ct
 			alerted = true;
 		}
 	}
-	if (!alerted && (f.ind & PS_I_OBFUSCATED) &&
-	    (f.ind & ~ind0 & (PS_I_IEX | PS_I_DOWNLOAD | PS_I_SCHTASK | PS_I_START))) {
+	if (!alerted && (((f.ind & PS_I_OBFUSCATED) &&
+			  (f.ind & ~ind0 & (PS_I_IEX | PS_I_DOWNLOAD | PS_I_SCHTASK | PS_I_START))) ||
+			 (f.ind & PS_I_SYMBOLS))) {
 		rc = emit(ctx, v, r, &f, &rule_obfuscated, MM_LEVEL_MEDIUM, -1,
 			  "obfuscated PowerShell");
 		if (rc < 0)

@@ -937,6 +937,17 @@ void ps_indicators(const struct ps_result *r, struct ps_findings *f)
 				break;
 			}
 		here |= ps_flags_of((const char *)t, n);
+		/* special-character and whitespace encodings leave almost no
+		 * letters: a script of symbols that still invokes something */
+		if (n >= 256) {
+			size_t k = MM_MIN(n, (size_t)65536), al = 0;
+			for (size_t x = 0; x < k; x++)
+				al += is_alnum(t[x]) && t[x] != '_';
+			if (al * 5 < k && (files_memcasemem(t, k, "${", 2) || (here & PS_I_IEX) ||
+					   files_memcasemem(t, k, "|&", 2) || files_memcasemem(t, k, "| &", 3) ||
+					   files_memcasemem(t, k, "|  &", 4)))
+				here |= PS_I_SYMBOLS;
+		}
 		if ((here & PS_I_DOWNLOAD) &&
 		    ((here & PS_I_IEX) || (f->ind & PS_I_IEX) ||
 		     ((here & PS_I_START) && find_word(t, n, "downloadfile")))) {
@@ -986,6 +997,7 @@ const char *ps_indicator_name(unsigned bit)
 	case PS_I_POWERSHELL: return "invokes_powershell";
 	case PS_I_COMPRESSED: return "compressed_payload";
 	case PS_I_START: return "starts_process";
+	case PS_I_SYMBOLS: return "symbol_or_whitespace_encoding";
 	default: return NULL;
 	}
 }

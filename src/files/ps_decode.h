@@ -101,6 +101,7 @@ const char *ps_how_name(enum ps_how how);
 #define PS_I_POWERSHELL 0x0800u		/* the text invokes powershell / pwsh */
 #define PS_I_COMPRESSED 0x1000u		/* gzip/deflate payload */
 #define PS_I_START 0x2000u		/* Start-Process / Invoke-Item / start */
+#define PS_I_SYMBOLS 0x4000u		/* code spelled in symbols or whitespace (few letters) */
 
 struct ps_findings {
 	unsigned ind;		/* PS_I_* */

@@ -247,7 +247,29 @@ static void test_benign_decoding(void **state)
 {
 	(void)state;
 	decode_gen("benign_admin.ps1");
-	assert_false(f.ind & (PS_I_CRADLE | PS_I_SCHTASK | PS_I_ENCODED | PS_I_IEX));
+	assert_false(f.ind & (PS_I_CRADLE | PS_I_SCHTASK | PS_I_ENCODED | PS_I_IEX |
+			      PS_I_SYMBOLS));
+}
+
+static void test_symbol_encoding(void **state)
+{
+	char buf[1024];
+	size_t n = 0;
+
+	(void)state;
+	/* variables named by blanks, code built from them: no letters left */
+	while (n + 12 < 900) {
+		memcpy(buf + n, "${  }+${ } ", 11);
+		n += 11;
+	}
+	memcpy(buf + n, "| & ${   }", 11);
+	decode_str(buf);
+	assert_true(f.ind & PS_I_SYMBOLS);
+	/* symbols alone, without anything run, are not enough */
+	memset(buf, '+', 600);
+	buf[600] = '\0';
+	decode_str(buf);
+	assert_false(f.ind & PS_I_SYMBOLS);
 }
 
 static struct cap c;
@@ -345,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_layers),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_benign_decoding),
+		cmocka_unit_test(test_symbol_encoding),
 		cmocka_unit_test(test_analyser),
 		cmocka_unit_test(test_wants),
 	};
