@@ -39,7 +39,7 @@ int mm_buf_append(struct mm_buf *b, const void *data, size_t len);
 int mm_buf_append_str(struct mm_buf *b, const char *s);
 int mm_buf_append_byte(struct mm_buf *b, uint8_t c);
 int mm_buf_appendf(struct mm_buf *b, const char *fmt, ...) MM_PRINTF(2, 3);
-int mm_buf_vappendf(struct mm_buf *b, const char *fmt, va_list ap);
+int mm_buf_vappendf(struct mm_buf *b, const char *fmt, va_list ap) MM_PRINTF(2, 0);
 /* Hands the bytes to the caller (who frees them) and leaves b empty.
  * Returns an empty heap string for an empty buffer, NULL on ENOMEM. */
 char *mm_buf_detach(struct mm_buf *b, size_t *len);
