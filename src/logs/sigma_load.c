@@ -667,6 +667,7 @@ static int load_doc(struct ld *L, yaml_node_t *root, struct mm_catalogue *cat,
 	char shown[300];
 	int rc = 0;
 
+	snprintf(shown, sizeof(shown), "?");
 	L->visits = 0;
 	L->err_line = sigma_yline(root);
 	L->key[0] = L->why[0] = '\0';
