@@ -16,6 +16,10 @@ struct mm_pool {
 	pthread_cond_t not_empty;
 	void **ring;
 	size_t cap, head, count;
+	/* threads blocked in a wait: signal only when someone sleeps, which
+	 * saves a futex call per item when the queue is busy */
+	unsigned idle_workers;
+	bool producer_waiting;
 	bool closing;
 	bool finished;
 	mm_pool_fn *fn;
@@ -38,8 +42,11 @@ static void *worker_main(void *p)
 
 	for (;;) {
 		pthread_mutex_lock(&pool->lock);
-		while (pool->count == 0 && !pool->closing)
+		while (pool->count == 0 && !pool->closing) {
+			pool->idle_workers++;
 			pthread_cond_wait(&pool->not_empty, &pool->lock);
+			pool->idle_workers--;
+		}
 		if (pool->count == 0) {
 			pthread_mutex_unlock(&pool->lock);
 			break;
@@ -47,7 +54,10 @@ static void *worker_main(void *p)
 		item = pool->ring[pool->head];
 		pool->head = (pool->head + 1) % pool->cap;
 		pool->count--;
-		pthread_cond_signal(&pool->not_full);
+		/* wake a blocked producer only once the queue is half empty, so
+		 * it refills in a run instead of one item per wake-up */
+		if (pool->producer_waiting && pool->count <= pool->cap / 2)
+			pthread_cond_signal(&pool->not_full);
 		pthread_mutex_unlock(&pool->lock);
 		pool->fn(pool->arg, w->index, item);
 	}
@@ -99,15 +109,19 @@ fail:
 int mm_pool_submit(struct mm_pool *p, void *item)
 {
 	pthread_mutex_lock(&p->lock);
-	while (p->count == p->cap && !p->closing)
+	while (p->count == p->cap && !p->closing) {
+		p->producer_waiting = true;
 		pthread_cond_wait(&p->not_full, &p->lock);
+		p->producer_waiting = false;
+	}
 	if (p->closing) {
 		pthread_mutex_unlock(&p->lock);
 		return MM_ESTATE;
 	}
 	p->ring[(p->head + p->count) % p->cap] = item;
 	p->count++;
-	pthread_cond_signal(&p->not_empty);
+	if (p->idle_workers)
+		pthread_cond_signal(&p->not_empty);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
 }

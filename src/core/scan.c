@@ -7,7 +7,8 @@
  *
  * The walker runs on the caller's thread and submits one item per regular
  * file (path copy + open fd) to the pool; the queue holds at most
- * 4 * threads items, which bounds both memory and open descriptors. Each
+ * 16 * threads items (64..512), which bounds both memory and open
+ * descriptors. Each
  * worker keeps its own engine worker states, head buffer and counters;
  * shared totals are atomics, and the few shared tables (skips by reason,
  * deferred records) sit behind one mutex.
@@ -722,7 +723,10 @@ int mm_scan_run(struct mm_scan *s, struct mm_scan_summary *sum)
 	wo.before_open = s->o.before_open;
 	wo.hook_arg = s->o.hook_arg;
 
-	s->pool = mm_pool_new(s->threads, (size_t)s->threads * 4, scan_one, s);
+	/* each queued item holds an open descriptor: keep the queue well
+	 * under the usual 1024-descriptor limit */
+	s->pool = mm_pool_new(s->threads, MM_MIN((size_t)512, MM_MAX((size_t)64, (size_t)s->threads * 16)),
+			      scan_one, s);
 	if (!s->pool) {
 		rc = MM_ENOMEM;
 		goto out;
