@@ -740,6 +740,78 @@ static const struct bx_template *get_template(struct bx_chunk *b, uint32_t off, 
 
 /* ---- values ---- */
 
+/* Hand-written number formatting: printf was half of the parse time. */
+static size_t fmt_u64(char *out, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static size_t fmt_i64(char *out, int64_t v)
+{
+	if (v < 0) {
+		out[0] = '-';
+		return 1 + fmt_u64(out + 1, (uint64_t)0 - (uint64_t)v);
+	}
+	return fmt_u64(out, (uint64_t)v);
+}
+
+static size_t fmt_hex(char *out, uint64_t v)
+{
+	static const char hx[] = "0123456789abcdef";
+	char tmp[16];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = hx[v & 15];
+		v >>= 4;
+	} while (v);
+	out[0] = '0';
+	out[1] = 'x';
+	for (i = 0; i < n; i++)
+		out[2 + i] = tmp[n - 1 - i];
+	return n + 2;
+}
+
+/* n digits, zero-padded */
+static void fmt_dec_pad(char *out, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* "YYYY-MM-DDTHH:MM:SS.fffffffZ" (28 bytes + NUL) */
+static size_t fmt_datetime(char *out, int y, unsigned mo, unsigned d, unsigned h, unsigned mi,
+			   unsigned s, unsigned frac7)
+{
+	fmt_dec_pad(out, (unsigned)(y < 0 ? 0 : y % 10000), 4);
+	out[4] = '-';
+	fmt_dec_pad(out + 5, mo % 100, 2);
+	out[7] = '-';
+	fmt_dec_pad(out + 8, d % 100, 2);
+	out[10] = 'T';
+	fmt_dec_pad(out + 11, h % 100, 2);
+	out[13] = ':';
+	fmt_dec_pad(out + 14, mi % 100, 2);
+	out[16] = ':';
+	fmt_dec_pad(out + 17, s % 100, 2);
+	out[19] = '.';
+	fmt_dec_pad(out + 20, frac7 % 10000000u, 7);
+	out[27] = 'Z';
+	out[28] = '\0';
+	return 28;
+}
+
 static void civil(int64_t days, int *y, unsigned *m, unsigned *d)
 {
 	/* days since 1970-01-01 -> proleptic Gregorian date */
@@ -767,16 +839,42 @@ void bx_format_filetime(uint64_t ft, char *out, size_t cap)
 	int y;
 	unsigned m, d;
 
+	char tmp[32];
+
 	civil(days, &y, &m, &d);
-	snprintf(out, cap, "%04d-%02u-%02uT%02u:%02u:%02u.%07uZ", y, m, d,
-		 (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60), (unsigned)(rem % 60), frac);
+	fmt_datetime(tmp, y, m, d, (unsigned)(rem / 3600), (unsigned)(rem / 60 % 60),
+		     (unsigned)(rem % 60), frac);
+	if (cap > 0) {
+		size_t n = MM_MIN(cap - 1, (size_t)28);
+
+		memcpy(out, tmp, n);
+		out[n] = '\0';
+	}
 }
 
 static size_t fmt_guid(const uint8_t *p, char *out)
 {
-	return (size_t)sprintf(out, "{%08" PRIX32 "-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}",
-			       le32(p), le16(p + 4), le16(p + 6), p[8], p[9], p[10], p[11], p[12],
-			       p[13], p[14], p[15]);
+	static const char hx[] = "0123456789ABCDEF";
+	/* little-endian first three groups, then bytes as stored */
+	static const int order[16] = { 3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11 };
+	size_t o = 0;
+
+	out[o++] = '{';
+	for (int i = 0; i < 16; i++) {
+		if (order[i] < 0) {
+			out[o++] = '-';
+			continue;
+		}
+		out[o++] = hx[p[order[i]] >> 4];
+		out[o++] = hx[p[order[i]] & 15];
+	}
+	for (int i = 12; i < 16; i++) {
+		out[o++] = hx[p[i] >> 4];
+		out[o++] = hx[p[i] & 15];
+	}
+	out[o++] = '}';
+	out[o] = '\0';
+	return o;
 }
 
 /* Fixed size of an element of a base type; 0 = variable. */
@@ -813,14 +911,14 @@ static long render_scalar(uint8_t t, const uint8_t *p, size_t n, char *out)
 			n--;
 		memcpy(out, p, n);
 		return (long)n;
-	case 0x03: return n >= 1 ? sprintf(out, "%d", (int8_t)p[0]) : -1;
-	case 0x04: return n >= 1 ? sprintf(out, "%u", p[0]) : -1;
-	case 0x05: return n >= 2 ? sprintf(out, "%d", (int16_t)le16(p)) : -1;
-	case 0x06: return n >= 2 ? sprintf(out, "%u", le16(p)) : -1;
-	case 0x07: return n >= 4 ? sprintf(out, "%" PRId32, (int32_t)le32(p)) : -1;
-	case 0x08: return n >= 4 ? sprintf(out, "%" PRIu32, le32(p)) : -1;
-	case 0x09: return n >= 8 ? sprintf(out, "%" PRId64, (int64_t)le64(p)) : -1;
-	case 0x0a: return n >= 8 ? sprintf(out, "%" PRIu64, le64(p)) : -1;
+	case 0x03: return n >= 1 ? (long)fmt_i64(out, (int8_t)p[0]) : -1;
+	case 0x04: return n >= 1 ? (long)fmt_u64(out, p[0]) : -1;
+	case 0x05: return n >= 2 ? (long)fmt_i64(out, (int16_t)le16(p)) : -1;
+	case 0x06: return n >= 2 ? (long)fmt_u64(out, le16(p)) : -1;
+	case 0x07: return n >= 4 ? (long)fmt_i64(out, (int32_t)le32(p)) : -1;
+	case 0x08: return n >= 4 ? (long)fmt_u64(out, le32(p)) : -1;
+	case 0x09: return n >= 8 ? (long)fmt_i64(out, (int64_t)le64(p)) : -1;
+	case 0x0a: return n >= 8 ? (long)fmt_u64(out, le64(p)) : -1;
 	case 0x0b: {
 		uint32_t u;
 		float f;
@@ -848,7 +946,8 @@ static long render_scalar(uint8_t t, const uint8_t *p, size_t n, char *out)
 			return -1;
 		for (size_t i = 0; i < n; i++)
 			v = v || p[i];
-		return sprintf(out, "%s", v ? "true" : "false");
+		memcpy(out, v ? "true" : "false", v ? 4 : 5);
+		return v ? 4 : 5;
 	}
 	case 0x0e:
 	case 0x20:
@@ -864,22 +963,21 @@ static long render_scalar(uint8_t t, const uint8_t *p, size_t n, char *out)
 		return n >= 16 ? (long)fmt_guid(p, out) : -1;
 	case 0x10:
 		if (n == 4)
-			return sprintf(out, "0x%" PRIx32, le32(p));
+			return (long)fmt_hex(out, le32(p));
 		if (n == 8)
-			return sprintf(out, "0x%" PRIx64, le64(p));
+			return (long)fmt_hex(out, le64(p));
 		return -1;
 	case 0x11:
 		if (n < 8)
 			return -1;
 		bx_format_filetime(le64(p), out, 40);
-		return (long)strlen(out);
+		return 28;
 	case 0x12:
 		if (n < 16)
 			return -1;
-		return sprintf(out, "%04u-%02u-%02uT%02u:%02u:%02u.%07uZ", le16(p) % 10000u,
-			       le16(p + 2) % 100u, le16(p + 6) % 100u, le16(p + 8) % 100u,
-			       le16(p + 10) % 100u, le16(p + 12) % 100u,
-			       (unsigned)(le16(p + 14) % 1000u) * 10000u);
+		return (long)fmt_datetime(out, le16(p), le16(p + 2), le16(p + 6), le16(p + 8),
+					  le16(p + 10), le16(p + 12),
+					  (unsigned)(le16(p + 14) % 1000u) * 10000u);
 	case 0x13: {
 		uint8_t cnt;
 		uint64_t auth = 0;
@@ -891,13 +989,19 @@ static long render_scalar(uint8_t t, const uint8_t *p, size_t n, char *out)
 			return -1;
 		for (int i = 2; i < 8; i++)
 			auth = (auth << 8) | p[i];
-		o = (size_t)sprintf(out, "S-%u-%" PRIu64, p[0], auth);
-		for (unsigned i = 0; i < cnt; i++)
-			o += (size_t)sprintf(out + o, "-%" PRIu32, le32(p + 8 + 4 * i));
+		out[o++] = 'S';
+		out[o++] = '-';
+		o += fmt_u64(out + o, p[0]);
+		out[o++] = '-';
+		o += fmt_u64(out + o, auth);
+		for (unsigned i = 0; i < cnt; i++) {
+			out[o++] = '-';
+			o += fmt_u64(out + o, le32(p + 8 + 4 * i));
+		}
 		return (long)o;
 	}
-	case 0x14: return n >= 4 ? sprintf(out, "0x%" PRIx32, le32(p)) : -1;
-	case 0x15: return n >= 8 ? sprintf(out, "0x%" PRIx64, le64(p)) : -1;
+	case 0x14: return n >= 4 ? (long)fmt_hex(out, le32(p)) : -1;
+	case 0x15: return n >= 8 ? (long)fmt_hex(out, le64(p)) : -1;
 	default:
 		return -1;
 	}

@@ -408,7 +408,6 @@ bool log_find_ps_encoded(const char *cmd, size_t len, const char **val, size_t *
 #include "logs/evtx.h"
 
 #include <errno.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -425,8 +424,7 @@ struct log_reader {
 	struct log_reader_opts opts;
 	/* EVTX */
 	struct evtx_file *evtx;
-	void *map;
-	size_t map_len;
+	size_t map_len;		/* bytes in owned (EVTX read from a pipe) */
 	uint8_t *owned;
 	/* text */
 	const struct text_parser_ops *ops;
@@ -559,14 +557,23 @@ int log_reader_open_fd(struct log_reader **out, enum mm_kind kind, int fd,
 	r = reader_alloc(kind, opts);
 	if (!r)
 		return MM_ENOMEM;
-	if (sb.st_size > 0) {
-		r->map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (r->map == MAP_FAILED) {
-			/* not mappable (a pipe, a special file): read it, bounded */
+	if (S_ISREG(sb.st_mode)) {
+		/* read chunk by chunk: 64 KiB resident whatever the size */
+		err = evtx_file_open_fd(&r->evtx, fd, (uint64_t)sb.st_size, &r->st,
+					opts ? opts->workers : 0, diag);
+		if (err) {
+			log_reader_free(r);
+			return err;
+		}
+		*out = r;
+		return 0;
+	}
+	{
+		{
+			/* not a regular file (a pipe): read it all, bounded */
 			size_t cap = 0, n = 0;
 			uint8_t *p = NULL;
 
-			r->map = NULL;
 			for (;;) {
 				ssize_t k;
 
@@ -597,12 +604,9 @@ int log_reader_open_fd(struct log_reader **out, enum mm_kind kind, int fd,
 			}
 			r->owned = p;
 			r->map_len = n;
-		} else {
-			r->map_len = (size_t)sb.st_size;
-			madvise(r->map, r->map_len, MADV_SEQUENTIAL);
 		}
 	}
-	err = evtx_file_open(&r->evtx, r->map ? r->map : r->owned, r->map_len, &r->st,
+	err = evtx_file_open(&r->evtx, r->owned, r->map_len, &r->st,
 			     opts ? opts->workers : 0, diag);
 	if (err) {
 		log_reader_free(r);
@@ -832,8 +836,6 @@ void log_reader_free(struct log_reader *r)
 	if (!r)
 		return;
 	evtx_file_free(r->evtx);
-	if (r->map)
-		munmap(r->map, r->map_len);
 	free(r->owned);
 	if (r->ops && r->tp)
 		r->ops->destroy(r->tp);

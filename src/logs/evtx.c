@@ -11,6 +11,8 @@
 #include "core/compat.h"
 #include "logs/evtx.h"
 
+#include <errno.h>
+#include <unistd.h>
 #include <zlib.h>
 
 static const uint8_t file_magic[8] = { 'E', 'l', 'f', 'F', 'i', 'l', 'e', 0 };
@@ -252,13 +254,68 @@ int evtx_chunk_next(struct evtx_chunk *c, struct log_event *ev)
 /* ---- file ---- */
 
 struct evtx_file {
-	const uint8_t *d;
+	const uint8_t *d;	/* the whole file in memory, or NULL (fd) */
 	size_t len;
+	int fd;			/* read chunk by chunk when d is NULL */
+	uint8_t *buf;		/* one chunk (fd mode) */
 	struct log_reader_stats *st;
 	struct evtx_chunk *c;
 	uint64_t next_chunk, n_chunks;
 	bool in_chunk;
 };
+
+/* Reads exactly n bytes at off (fewer only at the end of the file). */
+static ssize_t pread_full(int fd, uint8_t *p, size_t n, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = pread(fd, p + got, n - got, (off_t)(off + got));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
+int evtx_file_open_fd(struct evtx_file **out, int fd, uint64_t size,
+		      struct log_reader_stats *st, unsigned workers, struct mm_diag *diag)
+{
+	uint8_t *head = NULL;
+	ssize_t n;
+	int err;
+
+	*out = NULL;
+	head = calloc(1, EVTX_FILE_HEADER + EVTX_CHUNK_HEADER);
+	if (!head)
+		return MM_ENOMEM;
+	n = pread_full(fd, head, EVTX_FILE_HEADER + EVTX_CHUNK_HEADER, 0);
+	if (n < 0) {
+		free(head);
+		return mm_diag_set(diag, mm_from_errno(errno), NULL, -1, 0, "cannot read: %s",
+				   strerror(errno));
+	}
+	/* the header checks see the real size through len */
+	err = evtx_file_open(out, head, (size_t)MM_MIN(size, (uint64_t)SIZE_MAX), st, workers,
+			     diag);
+	if (!err) {
+		(*out)->d = NULL;
+		(*out)->fd = fd;
+		(*out)->buf = malloc(EVTX_CHUNK_SIZE);
+		if (!(*out)->buf) {
+			evtx_file_free(*out);
+			*out = NULL;
+			err = MM_ENOMEM;
+		}
+	}
+	free(head);
+	return err;
+}
 
 int evtx_file_open(struct evtx_file **out, const uint8_t *data, size_t len,
 		   struct log_reader_stats *st, unsigned workers, struct mm_diag *diag)
@@ -282,6 +339,7 @@ int evtx_file_open(struct evtx_file **out, const uint8_t *data, size_t len,
 		return MM_ENOMEM;
 	f->d = data;
 	f->len = len;
+	f->fd = -1;
 	f->st = st;
 	f->c = evtx_chunk_new(st);
 	if (!f->c) {
@@ -327,9 +385,17 @@ int evtx_file_next(struct evtx_file *f, struct log_event *ev)
 			if (f->next_chunk >= f->n_chunks)
 				return 0;
 			off = EVTX_FILE_HEADER + f->next_chunk * EVTX_CHUNK_SIZE;
-			r = evtx_chunk_load(f->c, f->d + off, MM_MIN((size_t)EVTX_CHUNK_SIZE,
-								     f->len - off),
-					    off, f->next_chunk);
+			if (f->d) {
+				r = evtx_chunk_load(f->c, f->d + off,
+						    MM_MIN((size_t)EVTX_CHUNK_SIZE, f->len - off), off,
+						    f->next_chunk);
+			} else {
+				ssize_t n = pread_full(f->fd, f->buf, EVTX_CHUNK_SIZE, off);
+
+				if (n < 0)
+					return mm_from_errno(errno);
+				r = evtx_chunk_load(f->c, f->buf, (size_t)n, off, f->next_chunk);
+			}
 			f->next_chunk++;
 			if (r)
 				continue;
@@ -347,5 +413,6 @@ void evtx_file_free(struct evtx_file *f)
 	if (!f)
 		return;
 	evtx_chunk_free(f->c);
+	free(f->buf);
 	free(f);
 }

@@ -58,6 +58,9 @@ int evtx_chunk_next(struct evtx_chunk *c, struct log_event *ev);
 struct evtx_file;
 int evtx_file_open(struct evtx_file **out, const uint8_t *data, size_t len,
 		   struct log_reader_stats *st, unsigned workers, struct mm_diag *diag);
+/* A file read chunk by chunk from fd (borrowed; 64 KiB in memory). */
+int evtx_file_open_fd(struct evtx_file **out, int fd, uint64_t size,
+		      struct log_reader_stats *st, unsigned workers, struct mm_diag *diag);
 int evtx_file_next(struct evtx_file *f, struct log_event *ev);
 void evtx_file_free(struct evtx_file *f);
 
