@@ -7,7 +7,8 @@
  * Semantics over a stream (documented in docs/rules.md):
  *  - a condition with only lower bounds (gt/gte) uses a sliding window: it
  *    fires as soon as the events (or distinct values) of one group inside
- *    the last `timespan` reach the bound, then the group starts afresh;
+ *    the last `timespan` reach the bound; the group then stays quiet for
+ *    one `timespan` (one alert per group and timespan) and starts afresh;
  *  - a condition with an upper bound (lt/lte/eq/neq or a range) can only be
  *    decided once a window is over: windows are then fixed, opened by a
  *    group's first event and closed by the first event past `timespan` or
@@ -306,6 +307,8 @@ struct cwin {
 	int64_t first_ts, last_ts;
 	uint64_t first_rec, last_rec;
 	uint64_t count;		/* tumbling event_count */
+	int64_t quiet_until;	/* sliding: fired; silent until then */
+	bool fired;
 	/* sliding event_count: ring of timestamps/records */
 	int64_t *ts;
 	uint64_t *rec;
@@ -634,6 +637,14 @@ static void value_expire(struct cwin *w, int64_t cutoff)
 	}
 }
 
+/* After a sliding window fired, the group stays quiet for one timespan:
+ * one alert per group and timespan, not one per `gte` events. */
+static void win_quiet(struct cwin *w, int64_t now, int64_t span)
+{
+	w->fired = true;
+	w->quiet_until = now + span;
+}
+
 static void win_reset(struct cwin *w)
 {
 	w->n = w->head = 0;
@@ -686,6 +697,12 @@ static int count_feed(const struct sigma_ruleset *rs, struct sigma_state *st, in
 			w->count++;
 		return 0;
 	}
+	if (w->fired && now <= w->quiet_until) {
+		w->last_ts = now;
+		w->last_rec = e->record_id;
+		return 0;
+	}
+	w->fired = false;
 	if (c->type == SIGMA_CORR_VALUE_COUNT) {
 		value_expire(w, now - c->timespan_us);
 		if (w->nv == 0) {
@@ -698,6 +715,7 @@ static int count_feed(const struct sigma_ruleset *rs, struct sigma_state *st, in
 		if (range_ok(&c->cond, (int64_t)w->nv)) {
 			rc = fire(rs, st, corr_rule, w, w->nv, e, fn, arg);
 			win_reset(w);
+			win_quiet(w, now, c->timespan_us);
 		}
 		return rc;
 	}
@@ -738,6 +756,7 @@ static int count_feed(const struct sigma_ruleset *rs, struct sigma_state *st, in
 			w->last_rec = e->record_id;
 			rc = fire(rs, st, corr_rule, w, w->n, e, fn, arg);
 			win_reset(w);
+			win_quiet(w, now, c->timespan_us);
 		}
 		return rc;
 	}
