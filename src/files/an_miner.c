@@ -186,6 +186,26 @@ static bool pool_like(const char *s, size_t len)
 	return port > 0 && i > (size_t)(colon - s) + 1 && (i == len || s[i] == '/');
 }
 
+/* "name:port" with any host name (a solo-mining node given as a bare
+ * name or placeholder); counts only next to a known miner and a user. */
+static bool node_like(const char *s, size_t len)
+{
+	const char *colon = memchr(s, ':', len);
+	size_t i;
+
+	if (!colon || colon == s || (size_t)(colon - s) + 1 >= len)
+		return false;
+	for (i = 0; s + i < colon; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return false;
+	}
+	for (i = (size_t)(colon - s) + 1; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	}
+	return len - (size_t)(colon - s) - 1 <= 5;
+}
+
 static const char *known_miner(const char *tok, size_t len)
 {
 	for (size_t i = 0; i < MM_ARRAY_SIZE(miner_names); i++) {
@@ -371,7 +391,7 @@ static bool opt_value(const struct tok *t, size_t n, size_t *i, const char *cons
 }
 
 struct cmdline {
-	struct tok pool, user, algo;
+	struct tok pool, user, algo, node;
 	const char *miner;
 	bool donate, background, threads_hint, have_pool, have_user;
 };
@@ -399,6 +419,8 @@ static bool parse_cmdline(const char *line, size_t len, struct cmdline *c)
 			if (!c->have_pool && pool_like(val.p, val.len)) {
 				c->pool = val;
 				c->have_pool = true;
+			} else if (!c->have_pool && !c->node.len && node_like(val.p, val.len)) {
+				c->node = val;
 			}
 		} else if (opt_value(t, n, &i, user_opts, &val)) {
 			if (!c->have_user) {
@@ -418,6 +440,12 @@ static bool parse_cmdline(const char *line, size_t len, struct cmdline *c)
 			c->pool = t[i];
 			c->have_pool = true;
 		}
+	}
+	/* a node name that is not a host name counts next to a known miner
+	 * binary and a user (solo mining to one's own node) */
+	if (!c->have_pool && c->node.len && c->miner && c->have_user) {
+		c->pool = c->node;
+		c->have_pool = true;
 	}
 	/* a pool with a user, or a pool with a miner's own signs */
 	return c->have_pool && (c->have_user || c->miner || c->donate || c->threads_hint);
