@@ -241,6 +241,7 @@ static void *phish_worker_new_shared(void *shared, const struct mm_config *cfg)
 #define PH_IP_HOST 0x040u
 #define PH_PUNYCODE 0x080u
 #define PH_DISPLAY_MISMATCH 0x100u
+#define PH_BRAND_DOMAIN_SUB 0x200u	/* a brand's whole domain in the subdomain */
 
 static const char *ph_name(unsigned bit)
 {
@@ -253,6 +254,7 @@ static const char *ph_name(unsigned bit)
 	case PH_IP_HOST: return "ip_address_host";
 	case PH_PUNYCODE: return "punycode";
 	case PH_DISPLAY_MISMATCH: return "display_text_mismatch";
+	case PH_BRAND_DOMAIN_SUB: return "brand_domain_in_subdomain";
 	default: return NULL;
 	}
 }
@@ -632,7 +634,7 @@ static void analyse_host(const struct phish_shared *sh, const char *raw, struct 
 		snprintf(sub, sizeof sub, "%.*s", (int)sublen, hi->ascii);
 		for (int d = 0; d < b->ndomains && sublen; d++)
 			if (strstr(sub, b->domains[d])) {
-				hi->props |= PH_BRAND_SUBDOMAIN;
+				hi->props |= PH_BRAND_SUBDOMAIN | PH_BRAND_DOMAIN_SUB;
 				hi->brand = (int)bi;
 			}
 		for (int k = 0; k < b->nkw; k++) {
@@ -661,6 +663,10 @@ static void analyse_host(const struct phish_shared *sh, const char *raw, struct 
 					if (*c != '-')
 						flat[fn++] = *c;
 				flat[fn] = '\0';
+				/* a length gap over the threshold cannot be within it */
+				if (strlen(flat) > strlen(kw) + (size_t)thr + 4 &&
+				    strlen(hi->label) > strlen(kw) + (size_t)thr)
+					continue;
 				dist = MM_MIN(dl_distance(hi->label, kw), dl_distance(flat, kw));
 				if (dist > 0 && dist <= thr) {
 					hi->props |= PH_EDIT_DISTANCE;
@@ -930,7 +936,7 @@ static void finding_json(struct mm_json *j, const struct phish_doc *pd, const st
 		mm_json_str(j, "brand_domain", b->domains[0]);
 	}
 	mm_json_array_begin(j, "properties");
-	for (unsigned bit = PH_HOMOGLYPH; bit <= PH_DISPLAY_MISMATCH; bit <<= 1)
+	for (unsigned bit = PH_HOMOGLYPH; bit <= PH_BRAND_DOMAIN_SUB; bit <<= 1)
 		if ((f->props & bit) && ph_name(bit))
 			mm_json_str(j, NULL, ph_name(bit));
 	mm_json_array_end(j);
@@ -1010,28 +1016,46 @@ static int judge(struct phish_doc *pd)
 	char reason[512];
 	int rc = 0;
 
+	/*
+	 * Homoglyphs and a brand's whole domain in a subdomain are look-alikes
+	 * on their own. Weaker marks (the brand's name as a label, inside
+	 * another name, under another suffix, an edit distance) also fit
+	 * ordinary sites whose names are common words (ledger, gemini,
+	 * kraken): they count in a mail, next to a credential form, or where
+	 * the text names that same brand.
+	 */
 	if (pd->nlook) {
-		const struct finding *f = &pd->look[0];
-		unsigned strong = PH_HOMOGLYPH | PH_BRAND_SUBDOMAIN;
-		bool any_strong = false, any_form = false;
+		unsigned strong = PH_HOMOGLYPH | PH_BRAND_DOMAIN_SUB;
+		struct finding kept[PHISH_EVIDENCE_LINKS];
+		unsigned nkept = 0, dropped = 0;
+		bool any_strong = false, any_ctx = false;
 		enum mm_level lv;
 
 		for (unsigned i = 0; i < pd->nlook; i++) {
-			any_strong |= (pd->look[i].props & strong) != 0 ||
-				      ((pd->look[i].props & PH_EDIT_DISTANCE) &&
-				       pd->look[i].brand >= 0 &&
-				       strlen(pd->sh->brands[pd->look[i].brand].kw[0]) >= 7);
-			any_form |= pd->look[i].kinds != 0;
+			const struct finding *f = &pd->look[i];
+			bool is_strong = (f->props & strong) != 0;
+			bool in_ctx = (ctx_brand >= 0 && f->brand == ctx_brand) || f->kinds != 0 ||
+				      pd->nforms > 0;
+			if (!is_strong && !in_ctx && !pd->is_mail) {
+				dropped++;
+				continue;
+			}
+			any_strong |= is_strong;
+			any_ctx |= in_ctx;
+			kept[nkept++] = *f;
 		}
-		lv = (any_strong || any_form || ctx_brand >= 0 || pd->nforms) ? MM_LEVEL_HIGH :
-									       MM_LEVEL_MEDIUM;
-		snprintf(reason, sizeof reason, "%s to %s imitates %s (%s)", f->where,
-			 f->uni[0] ? f->uni : f->host, f->brand >= 0 ? pd->sh->brands[f->brand].name :
-			 "a brand", f->brand >= 0 ? pd->sh->brands[f->brand].domains[0] : "");
-		rc = emit(pd, &rule_lookalike, lv, pd->look, pd->nlook, pd->look_total, ctx_brand,
-			  reason);
-		if (rc < 0)
-			return rc;
+		if (nkept) {
+			const struct finding *f = &kept[0];
+			lv = any_strong || any_ctx ? MM_LEVEL_HIGH : MM_LEVEL_MEDIUM;
+			snprintf(reason, sizeof reason, "%s to %s imitates %s (%s)", f->where,
+				 f->uni[0] ? f->uni : f->host,
+				 f->brand >= 0 ? pd->sh->brands[f->brand].name : "a brand",
+				 f->brand >= 0 ? pd->sh->brands[f->brand].domains[0] : "");
+			rc = emit(pd, &rule_lookalike, lv, kept, nkept,
+				  pd->look_total - dropped, ctx_brand, reason);
+			if (rc < 0)
+				return rc;
+		}
 	}
 	if (pd->nmism) {
 		const struct finding *f = &pd->mism[0];

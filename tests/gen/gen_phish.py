@@ -20,6 +20,8 @@ domains are made up for the tests; nothing is contacted.
                           textarea, relative form action
   legit_page.html         an ordinary page with exchange links and an
                           e-mail newsletter form (silent)
+  common_words.html       links to sites whose names are brand keywords
+                          that are also common words (silent)
   broken.eml              headers only, cut in the middle (robustness)
 """
 import base64
@@ -144,6 +146,12 @@ def main():
         '<p>See <a href="https://pro.coinbase.com/">pro.coinbase.com</a>.</p>'
         '<form action="https://news.example.org/subscribe"><input type="email" name="email">'
         '<input type="submit" value="Subscribe"></form></body></html>')
+    put("common_words.html",
+        '<html><head><title>Project links</title></head><body>'
+        '<a href="https://gemini.google.com/app">assistant</a> '
+        '<a href="https://kraken.readthedocs.io/en/latest/">OCR docs</a> '
+        '<a href="https://ledger-accounting.example.org/">bookkeeping</a> '
+        '<a href="https://www.exodus-films.example.net/">film</a></body></html>')
     put("broken.eml", b"From: a@example.org\r\nSubject: cut\r\nContent-Type: multipart/mixed; "
         b"boundary=\"q\"\r\n\r\n--q\r\nContent-Type: text/html\r\n\r\n<a href=\"https://bina")
 
