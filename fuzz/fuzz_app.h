@@ -25,6 +25,8 @@ static void fa_setup(void)
 	struct mm_alert_json_opts jo = { 0, "fuzz", "fuzz" };
 	fa_cfg = mm_config_new();
 	mm_config_declare(fa_cfg, mm_engine_net.config_defaults);
+	/* small tables: each run makes a fresh net_ctx */
+	mm_config_set(fa_cfg, "net.flow.max", "1024");
 	memset(&env, 0, sizeof(env));
 	env.config = fa_cfg;
 	env.rule_paths = none;

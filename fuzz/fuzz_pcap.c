@@ -29,6 +29,7 @@ static void setup(void)
 	struct mm_alert_json_opts jo = { 0, "fuzz", "fuzz" };
 	cfg = mm_config_new();
 	mm_config_declare(cfg, mm_engine_net.config_defaults);
+	mm_config_set(cfg, "net.flow.max", "1024");
 	memset(&env, 0, sizeof(env));
 	env.config = cfg;
 	env.rule_paths = none;
