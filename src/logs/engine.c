@@ -171,7 +171,7 @@ static void log_engine_evidence(struct mm_json *j, const struct log_event *ev,
 	mm_json_object_begin(j, NULL);
 	if (ev) {
 		mm_json_str(j, "format", ev->format);
-		mm_json_uint(j, ev->format && !strcmp(ev->format, "evtx") ? "record_id" : "line",
+		mm_json_uint(j, ev->format && !strcmp(ev->format, "evtx") ? "record_id" : "record",
 			     ev->record_id);
 		mm_json_uint(j, "offset", ev->offset);
 		if (ev->channel)
@@ -294,6 +294,14 @@ static int on_match(void *arg, const struct log_event *ev, const struct sigma_ma
 static void log_engine_report(struct mm_scan_ctx *ctx, const struct log_reader_stats *st)
 {
 	const char *first = st->n_problems ? st->problems[0] : "";
+
+	/* the first problem that is about a record, for the resync message */
+	for (uint64_t i = 0; i < st->n_problems && i < LOG_MAX_PROBLEMS; i++) {
+		if (strstr(st->problems[i], "resynchronised")) {
+			first = st->problems[i];
+			break;
+		}
+	}
 
 	if (st->chunks_bad_magic)
 		mm_scan_partial(ctx, MM_SKIP_CORRUPT, "%" PRIu64 " EVTX chunk(s) with a bad magic "
