@@ -83,7 +83,8 @@ struct mm_alert {
 /* Sets every field to absent (ports 0, file_size -1). */
 void mm_alert_init(struct mm_alert *a);
 
-/* Resolved views used by sinks: explicit field, else meta's, else default. */
+/* Resolved views used by sinks: explicit field, else meta's, else default
+ * (rule id "unknown", rule name = rule id, level medium). */
 const char *mm_alert_rule_id(const struct mm_alert *a);
 const char *mm_alert_rule_name(const struct mm_alert *a);
 enum mm_level mm_alert_level(const struct mm_alert *a);
@@ -94,7 +95,12 @@ struct mm_alert_json_opts {
 	const char *default_host;	/* host.name when the alert has none */
 };
 
-/* Appends the alert as one JSON object (no newline). */
+/* Appends the alert as one JSON object (no newline), keys in the order of
+ * DESIGN.md; absent values and empty objects are omitted (ports <= 0,
+ * file_size < 0, NULL or empty evidence_json). module falls back to
+ * meta->engine; event.severity to the level's; observer.version to
+ * "0.1.0" when o->observer_version is NULL; o may be NULL. Returns 0,
+ * MM_ELIMIT/MM_ENOMEM (buffer), never leaving a partial object in out. */
 int mm_alert_to_json(const struct mm_alert *a, const struct mm_alert_json_opts *o,
 		     struct mm_buf *out);
 

@@ -4,7 +4,17 @@
  *
  * mm_classify() reads nothing itself: the caller passes the first bytes of
  * the input (MM_CLASSIFY_HEAD bytes, or fewer if the input is shorter) and
- * the total size. It is pure, bounded and safe on any bytes.
+ * the total size. It is pure, bounded and safe on any bytes; it never
+ * reads past head_len and looks at no more than MM_CLASSIFY_HEAD bytes.
+ *
+ * Results: EMPTY for a 0-byte input; UNKNOWN when the input is not empty
+ * but no head was given; a specific kind when its magic or structure
+ * matches (the most specific wins: magic numbers, then structured text);
+ * TEXT for other mostly printable UTF-8 (or UTF-16, transcoded first);
+ * BINARY for anything else. UTF-16 text is classified as its content (a
+ * UTF-16 PowerShell script is SCRIPT): engines must expect UTF-16 input
+ * for text kinds. JSON covers one document (or a head that is a prefix of
+ * one); JSONL needs two or more complete lines that are JSON objects.
  */
 #ifndef MM_CLASSIFY_H
 #define MM_CLASSIFY_H

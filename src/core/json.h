@@ -4,14 +4,26 @@
  * Writes compact JSON into a struct mm_buf, in the order the caller gives
  * (the alert's key order is part of its format). Strings may hold any bytes
  * an attacker controls: valid UTF-8 is copied, control characters and
- * quote/backslash are escaped (\n \r \t \b \f, else \u00XX), and every byte
- * that is not part of valid UTF-8 (including overlongs, surrogates and
- * code points past U+10FFFF) is written as the four-character text "\xNN"
- * (in the JSON source: "\\xNN"), so the original byte value survives and the output is always valid UTF-8 JSON. NUL is \u0000.
+ * quote/backslash are escaped (\n \r \t \b \f, else \u00XX; NUL is
+ * \u0000), U+2028/U+2029 are written \u2028/\u2029 (safe to paste into
+ * JavaScript), DEL is copied, and every byte that is not part of valid
+ * UTF-8 (lone continuation bytes, truncated sequences, overlongs,
+ * surrogates, code points past U+10FFFF, C0/C1/F5..FF) is written as the
+ * four-character text "\xNN" (lowercase hex; "\\xNN" in the JSON source),
+ * so the original byte value survives and the output is always valid UTF-8
+ * JSON.
  *
  * The writer tracks nesting (up to MM_JSON_MAX_DEPTH) and inserts commas
- * itself. Errors are sticky: after the first failure (buffer limit, bad
- * nesting) every call is a no-op and mm_json_finish() returns the error.
+ * itself. Errors are sticky: after the first failure every call is a no-op
+ * and mm_json_finish() returns the error. Failures: the buffer's cap
+ * (MM_ELIMIT; the buffer is then empty, as mm_buf frees itself), nesting
+ * too deep (MM_ELIMIT), and misuse (MM_ESTATE): a key missing inside an
+ * object or given inside an array, a second value at top level, a closer
+ * that does not match. mm_json_double() writes null for NaN and infinities.
+ *
+ * Speed: output is staged on the stack and appended in large pieces (about
+ * one append per value); nothing is allocated beyond the growth of the
+ * caller's buffer, which should be reused (mm_buf_reset) between records.
  *
  * Threading: one writer per thread.
  */
