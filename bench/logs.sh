@@ -101,19 +101,33 @@ rss() {
 	/usr/bin/time -v sh -c "$1" 2>&1 >/dev/null | awk '/Maximum resident/ {print $6}'
 }
 
-printf '%-48s %8s %9s %10s %9s %10s %9s %8s %9s\n' file MB records mamori_s MB/s records/s \
-	evtx_s ratio RSS_KB
+# user+system CPU seconds of one run (wall time suffers on a loaded machine)
+cpu() {
+	/usr/bin/time -f '%U %S' sh -c "$1" 2>&1 >/dev/null | tail -1 | awk '{print $1 + $2}'
+}
+
+printf '%-40s %7s %8s %9s %8s %10s %8s %9s %9s %7s %8s\n' file MB records mamori_s MB/s \
+	records/s cpu_s cpuMB/s evtx_s ratio RSS_KB
 for f in $files; do
 	mb=$(python3 -c "import os;print(round(os.path.getsize('$f')/1048576,1))")
 	recs=$("$bin" logs stats "$f" | awk '/records:/ {print $2; exit}')
 	t=$(median "$bin logs stats $f")
 	kb=$(rss "$bin logs stats $f")
+	c=$(cpu "$bin logs stats $f")
 	pt=-
 	ratio=-
 	if command -v evtxexport >/dev/null 2>&1; then
 		pt=$(median "evtxexport $f" 1)
 		ratio=$(python3 -c "print(round($pt/$t,1))")
 	fi
-	printf '%-48.48s %8s %9s %10.4f %9.1f %10.0f %9s %8s %9s\n' "$(basename "$f")" "$mb" "$recs" \
-		"$t" "$(python3 -c "print($mb/$t)")" "$(python3 -c "print($recs/$t)")" "$pt" "$ratio" "$kb"
+	printf '%-40.40s %7s %8s %9.4f %8.1f %10.0f %8s %9.1f %9.3f %7s %8s\n' "$(basename "$f")" \
+		"$mb" "$recs" "$t" "$(python3 -c "print($mb/$t)")" "$(python3 -c "print($recs/$t)")" \
+		"$c" "$(python3 -c "print($mb/max($c,0.001))")" "$pt" "$ratio" "$kb"
+done
+# chunk-parallel parsing of the largest file
+last=$(echo $files | awk '{print $NF}')
+for j in 2 4; do
+	t=$(median "$bin logs stats -j $j $last")
+	echo "$(basename "$last") with -j $j: $(python3 -c "print(round($t,4))") s," \
+		"$(python3 -c "import os;print(round(os.path.getsize('$last')/1048576/$t,1))") MB/s"
 done

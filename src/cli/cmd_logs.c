@@ -26,13 +26,14 @@ static const struct option logs_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "kind", required_argument, NULL, 'k' },
 	{ "limit", required_argument, NULL, 'n' },
+	{ "threads", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char logs_usage[] =
-	"usage: mamori logs dump [--format jsonl|text] [--kind KIND] [--limit N] FILE...\n"
-	"       mamori logs stats [--kind KIND] FILE...\n"
+	"usage: mamori logs dump [--format jsonl|text] [--kind KIND] [--limit N] [-j N] FILE...\n"
+	"       mamori logs stats [--kind KIND] [-j N] FILE...\n"
 	"\n"
 	"Reads event logs with mamori's own readers (EVTX, Windows JSON lines,\n"
 	"syslog/auth.log, auditd, journald export) and prints the normalised\n"
@@ -41,7 +42,8 @@ static const char logs_usage[] =
 	"  -f, --format F   jsonl (default) or text\n"
 	"  -k, --kind K     evtx, jsonl, syslog, auditd or journal-export\n"
 	"                   (default: guessed from the content)\n"
-	"  -n, --limit N    stop after N records per file\n";
+	"  -n, --limit N    stop after N records per file\n"
+	"  -j, --threads N  parse EVTX chunks with N threads (default 1)\n";
 
 static void print_text(const struct log_event *ev, FILE *out)
 {
@@ -104,7 +106,8 @@ static bool damaged(const struct log_reader_stats *st)
 	       st->records_incomplete || st->lines_too_long;
 }
 
-static int one_file(const char *path, bool dump, bool text, int kind_opt, uint64_t limit)
+static int one_file(const char *path, bool dump, bool text, int kind_opt, uint64_t limit,
+		    unsigned threads)
 {
 	struct log_reader *r = NULL;
 	struct log_reader_opts opts;
@@ -135,6 +138,7 @@ static int one_file(const char *path, bool dump, bool text, int kind_opt, uint64
 	memset(&opts, 0, sizeof(opts));
 	opts.origin = path;
 	opts.year = 1970;
+	opts.workers = threads;
 	mm_diag_init(&diag);
 	rc = log_reader_open_fd(&r, kind, fd, &opts, &diag);
 	if (rc) {
@@ -181,7 +185,7 @@ static int logs_run(int argc, char **argv)
 {
 	const char *format = NULL;
 	int kind = -1, opt, ret = CLI_EXIT_CLEAN;
-	uint64_t limit = 0;
+	uint64_t limit = 0, threads = 1;
 	bool dump, text = false;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -199,7 +203,7 @@ static int logs_run(int argc, char **argv)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "f:k:n:h", logs_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:k:n:j:h", logs_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			format = optarg;
@@ -218,6 +222,17 @@ static int logs_run(int argc, char **argv)
 			limit = strtoull(optarg, &end, 10);
 			if (errno || *end || end == optarg) {
 				fprintf(stderr, "mamori logs: bad --limit '%s'\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		}
+		case 'j': {
+			char *end;
+
+			errno = 0;
+			threads = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || threads < 1 || threads > 64) {
+				fprintf(stderr, "mamori logs: -j wants 1..64\n");
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -243,7 +258,7 @@ static int logs_run(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	for (int i = optind; i < argc; i++) {
-		int r = one_file(argv[i], dump, text, kind, limit);
+		int r = one_file(argv[i], dump, text, kind, limit, (unsigned)threads);
 
 		if (r > ret)
 			ret = r;

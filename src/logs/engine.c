@@ -40,6 +40,8 @@
 static const struct mm_config_default logs_defaults[] = {
 	{ "logs.syslog.year", "",
 	  "year of syslog lines that carry none (empty: the year of the file's mtime)" },
+	{ "logs.evtx.threads", "1",
+	  "threads parsing the chunks of one EVTX file (the scan already runs files in parallel)" },
 	{ "logs.decode_powershell", "true",
 	  "decode PowerShell -EncodedCommand arguments into alert evidence" },
 	{ NULL, NULL, NULL }
@@ -48,6 +50,7 @@ static const struct mm_config_default logs_defaults[] = {
 struct logs_engine {
 	struct sigma_ruleset *rs;
 	int year;
+	unsigned evtx_threads;
 	bool decode_ps;
 };
 
@@ -76,6 +79,11 @@ static int logs_open(void **state, const struct mm_engine_env *env, struct mm_di
 	e->decode_ps = mm_config_get_bool(env->config, "logs.decode_powershell", true);
 	y = mm_config_get(env->config, "logs.syslog.year", "");
 	e->year = y && *y ? atoi(y) : 0;
+	{
+		int64_t t = mm_config_get_int(env->config, "logs.evtx.threads", 1);
+
+		e->evtx_threads = (unsigned)(t < 1 ? 1 : t > 64 ? 64 : t);
+	}
 	e->rs = sigma_ruleset_new();
 	if (!e->rs) {
 		err = MM_ENOMEM;
@@ -402,6 +410,7 @@ static int logs_scan(void *state, void *worker, const struct mm_input *in,
 	memset(&opts, 0, sizeof(opts));
 	opts.origin = in->path;
 	opts.year = e->year ? e->year : year_of(in->mtime_us);
+	opts.workers = e->evtx_threads;
 	mm_diag_init(&diag);
 	rc = log_reader_open_fd(&r, in->kind, in->fd, &opts, &diag);
 	if (rc) {

@@ -511,6 +511,8 @@ int log_reader_open_mem(struct log_reader **out, enum mm_kind kind, const uint8_
 		return MM_ENOMEM;
 	if (kind == MM_KIND_EVTX) {
 		err = evtx_file_open(&r->evtx, data, len, &r->st, opts ? opts->workers : 0, diag);
+		if (!err && opts && opts->workers > 1)
+			err = evtx_file_set_workers(r->evtx, opts->workers);
 	} else {
 		r->src = SRC_MEM;
 		r->data = data;

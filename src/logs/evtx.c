@@ -12,6 +12,7 @@
 #include "logs/evtx.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -253,6 +254,27 @@ int evtx_chunk_next(struct evtx_chunk *c, struct log_event *ev)
 
 /* ---- file ---- */
 
+/*
+ * Chunk-parallel reading: a batch of EVTX_BATCH_PER_WORKER chunks per
+ * worker is parsed by `workers` threads (the caller's thread is one of
+ * them), each chunk into its slot: its own chunk parser, stats and a copy
+ * of its events; then the events are returned slot by slot, so the order
+ * is the file's.
+ */
+#define EVTX_BATCH_PER_WORKER 4
+#define EVTX_MAX_WORKERS 64
+
+struct evtx_slot {
+	struct evtx_chunk *c;
+	struct log_reader_stats st;
+	struct mm_arena arena;		/* copies of the events' values */
+	struct log_event *ev;
+	size_t n, cap, next;
+	uint8_t *buf;			/* fd mode */
+	uint64_t index;
+	int err;
+};
+
 struct evtx_file {
 	const uint8_t *d;	/* the whole file in memory, or NULL (fd) */
 	size_t len;
@@ -262,6 +284,10 @@ struct evtx_file {
 	struct evtx_chunk *c;
 	uint64_t next_chunk, n_chunks;
 	bool in_chunk;
+	/* parallel mode */
+	unsigned workers;
+	struct evtx_slot *slots;
+	size_t n_slots, used_slots, cur_slot;
 };
 
 /* Reads exactly n bytes at off (fewer only at the end of the file). */
@@ -307,7 +333,7 @@ int evtx_file_open_fd(struct evtx_file **out, int fd, uint64_t size,
 		(*out)->d = NULL;
 		(*out)->fd = fd;
 		(*out)->buf = malloc(EVTX_CHUNK_SIZE);
-		if (!(*out)->buf) {
+		if (!(*out)->buf || evtx_file_set_workers(*out, workers) != 0) {
 			evtx_file_free(*out);
 			*out = NULL;
 			err = MM_ENOMEM;
@@ -324,7 +350,6 @@ int evtx_file_open(struct evtx_file **out, const uint8_t *data, size_t len,
 	uint64_t present;
 	int err = 0;
 
-	(void)workers;	/* chunk-parallel parsing: see evtx.h; sequential for now */
 	*out = NULL;
 	if (len < 8 || memcmp(data, file_magic, 8) != 0) {
 		/* a damaged header over good chunks is still worth reading */
@@ -365,6 +390,7 @@ int evtx_file_open(struct evtx_file **out, const uint8_t *data, size_t len,
 			st->header_stale_count = true;
 	}
 	f->n_chunks = present;
+	(void)workers;	/* evtx_file_set_workers(), once the source is final */
 out:
 	if (err) {
 		evtx_file_free(f);
@@ -374,8 +400,209 @@ out:
 	return 0;
 }
 
+static int load_index(struct evtx_file *f, struct evtx_chunk *c, uint8_t *buf, uint64_t index)
+{
+	uint64_t off = EVTX_FILE_HEADER + index * EVTX_CHUNK_SIZE;
+
+	if (f->d)
+		return evtx_chunk_load(c, f->d + off, MM_MIN((size_t)EVTX_CHUNK_SIZE, f->len - off),
+				       off, index);
+	{
+		ssize_t n = pread_full(f->fd, buf, EVTX_CHUNK_SIZE, off);
+
+		if (n < 0)
+			return mm_from_errno(errno);
+		return evtx_chunk_load(c, buf, (size_t)n, off, index);
+	}
+}
+
+/* Parses one slot's chunk, copying each event (values, fields) into the
+ * slot's arena. Names stay in the slot's chunk parser (kept until the
+ * next batch). */
+static void parse_slot(struct evtx_file *f, struct evtx_slot *s)
+{
+	struct log_event ev;
+	int r;
+
+	s->n = 0;
+	s->next = 0;
+	s->err = 0;
+	mm_arena_reset(&s->arena);
+	r = load_index(f, s->c, s->buf, s->index);
+	if (r)
+		return;
+	while ((r = evtx_chunk_next(s->c, &ev)) == 1) {
+		struct log_event *d;
+		struct log_field *fl;
+
+		if (s->n == s->cap) {
+			size_t nc = s->cap ? s->cap * 2 : 256;
+			struct log_event *ne = realloc(s->ev, nc * sizeof(*ne));
+
+			if (!ne) {
+				s->err = MM_ENOMEM;
+				return;
+			}
+			s->ev = ne;
+			s->cap = nc;
+		}
+		fl = mm_arena_alloc(&s->arena, (ev.n_fields ? ev.n_fields : 1) * sizeof(*fl));
+		if (!fl) {
+			s->err = MM_ENOMEM;
+			return;
+		}
+		for (size_t i = 0; i < ev.n_fields; i++) {
+			fl[i] = ev.fields[i];
+			fl[i].value = mm_arena_strndup(&s->arena, ev.fields[i].value,
+						       ev.fields[i].value_len);
+			if (!fl[i].value) {
+				s->err = MM_ENOMEM;
+				return;
+			}
+		}
+		d = &s->ev[s->n++];
+		*d = ev;
+		d->fields = fl;
+		d->channel = d->provider = d->host = NULL;
+		d->event_id = 0;
+		log_event_fill_windows(d);
+	}
+	if (r < 0)
+		s->err = r;
+}
+
+struct batch_job {
+	struct evtx_file *f;
+	unsigned wid;
+};
+
+static void *batch_worker(void *arg)
+{
+	struct batch_job *j = arg;
+	struct evtx_file *f = j->f;
+
+	for (size_t i = j->wid; i < f->used_slots; i += f->workers)
+		parse_slot(f, &f->slots[i]);
+	return NULL;
+}
+
+static void merge_stats(struct log_reader_stats *to, const struct log_reader_stats *from)
+{
+	to->events += from->events;
+	to->chunks += from->chunks;
+	to->chunks_bad_magic += from->chunks_bad_magic;
+	to->chunks_empty += from->chunks_empty;
+	to->chunks_bad_crc += from->chunks_bad_crc;
+	to->chunks_truncated += from->chunks_truncated;
+	to->records_bad += from->records_bad;
+	to->records_zero_size += from->records_zero_size;
+	to->records_incomplete += from->records_incomplete;
+	to->templates += from->templates;
+	to->templates_incomplete += from->templates_incomplete;
+	to->values_bad += from->values_bad;
+	to->fields_dropped += from->fields_dropped;
+	for (uint64_t i = 0; i < from->n_problems; i++) {
+		if (i < LOG_MAX_PROBLEMS && to->n_problems < LOG_MAX_PROBLEMS)
+			memcpy(to->problems[to->n_problems], from->problems[i], LOG_PROBLEM_LEN);
+		to->n_problems++;
+	}
+}
+
+/* Parses the next batch of chunks in parallel. 0 if none is left. */
+static int next_batch(struct evtx_file *f)
+{
+	pthread_t th[EVTX_MAX_WORKERS];
+	struct batch_job jobs[EVTX_MAX_WORKERS];
+	unsigned started = 0;
+
+	f->used_slots = 0;
+	f->cur_slot = 0;
+	while (f->used_slots < f->n_slots && f->next_chunk < f->n_chunks) {
+		struct evtx_slot *s = &f->slots[f->used_slots++];
+
+		s->index = f->next_chunk++;
+		memset(&s->st, 0, sizeof(s->st));
+	}
+	if (f->used_slots == 0)
+		return 0;
+	for (unsigned w = 1; w < f->workers; w++) {
+		jobs[w].f = f;
+		jobs[w].wid = w;
+		if (pthread_create(&th[w], NULL, batch_worker, &jobs[w]) != 0)
+			break;
+		started = w;
+	}
+	jobs[0].f = f;
+	jobs[0].wid = 0;
+	batch_worker(&jobs[0]);
+	for (unsigned w = 1; w <= started; w++)
+		pthread_join(th[w], NULL);
+	/* a worker that could not start: its slots, here */
+	for (unsigned w = started + 1; w < f->workers; w++) {
+		jobs[w].f = f;
+		jobs[w].wid = w;
+		batch_worker(&jobs[w]);
+	}
+	for (size_t i = 0; i < f->used_slots; i++) {
+		merge_stats(f->st, &f->slots[i].st);
+		if (f->slots[i].err == MM_ENOMEM)
+			return MM_ENOMEM;
+	}
+	return 1;
+}
+
+static int next_parallel(struct evtx_file *f, struct log_event *ev)
+{
+	for (;;) {
+		while (f->cur_slot < f->used_slots) {
+			struct evtx_slot *s = &f->slots[f->cur_slot];
+
+			if (s->next < s->n) {
+				*ev = s->ev[s->next++];
+				return 1;
+			}
+			f->cur_slot++;
+		}
+		{
+			int r = next_batch(f);
+
+			if (r <= 0)
+				return r;
+		}
+	}
+}
+
+int evtx_file_set_workers(struct evtx_file *f, unsigned workers)
+{
+	if (workers <= 1 || f->slots)
+		return 0;
+	if (workers > EVTX_MAX_WORKERS)
+		workers = EVTX_MAX_WORKERS;
+	/* one chunk: nothing to share */
+	if (f->n_chunks < 2)
+		return 0;
+	f->n_slots = (size_t)workers * EVTX_BATCH_PER_WORKER;
+	f->slots = calloc(f->n_slots, sizeof(*f->slots));
+	if (!f->slots)
+		return MM_ENOMEM;
+	for (size_t i = 0; i < f->n_slots; i++) {
+		struct evtx_slot *s = &f->slots[i];
+
+		s->c = evtx_chunk_new(&s->st);
+		mm_arena_init(&s->arena, 256 * 1024, 64u << 20);
+		if (!f->d)
+			s->buf = malloc(EVTX_CHUNK_SIZE);
+		if (!s->c || (!f->d && !s->buf))
+			return MM_ENOMEM;
+	}
+	f->workers = workers;
+	return 0;
+}
+
 int evtx_file_next(struct evtx_file *f, struct log_event *ev)
 {
+	if (f->slots)
+		return next_parallel(f, ev);
 	for (;;) {
 		int r;
 
@@ -414,5 +641,12 @@ void evtx_file_free(struct evtx_file *f)
 		return;
 	evtx_chunk_free(f->c);
 	free(f->buf);
+	for (size_t i = 0; f->slots && i < f->n_slots; i++) {
+		evtx_chunk_free(f->slots[i].c);
+		mm_arena_release(&f->slots[i].arena);
+		free(f->slots[i].ev);
+		free(f->slots[i].buf);
+	}
+	free(f->slots);
 	free(f);
 }

@@ -28,7 +28,9 @@
  * Threading: a struct evtx_chunk or struct evtx_file belongs to one thread;
  * chunks are independent, so several evtx_chunk objects may parse
  * different chunks of the same (read-only) file at once; evtx_file does so
- * with `workers` threads and still returns records in file order.
+ * with `workers` threads (evtx_file_set_workers(): batches of chunks parsed
+ * in parallel, each event copied out of its chunk parser) and still returns
+ * records in file order.
  */
 #ifndef LOGS_EVTX_H
 #define LOGS_EVTX_H
@@ -61,6 +63,9 @@ int evtx_file_open(struct evtx_file **out, const uint8_t *data, size_t len,
 /* A file read chunk by chunk from fd (borrowed; 64 KiB in memory). */
 int evtx_file_open_fd(struct evtx_file **out, int fd, uint64_t size,
 		      struct log_reader_stats *st, unsigned workers, struct mm_diag *diag);
+/* Parses chunks with this many threads (batches, events still in file
+ * order); ignored for files of one chunk. */
+int evtx_file_set_workers(struct evtx_file *f, unsigned workers);
 int evtx_file_next(struct evtx_file *f, struct log_event *ev);
 void evtx_file_free(struct evtx_file *f);
 

@@ -50,6 +50,12 @@ static char *dup0(const char *s)
 
 void lt_run_mem(struct lt_run *run, enum mm_kind kind, const uint8_t *data, size_t len)
 {
+	lt_run_mem_workers(run, kind, data, len, 0);
+}
+
+void lt_run_mem_workers(struct lt_run *run, enum mm_kind kind, const uint8_t *data, size_t len,
+			unsigned workers)
+{
 	struct log_reader *r = NULL;
 	struct log_reader_opts opts;
 	struct log_event ev;
@@ -60,6 +66,7 @@ void lt_run_mem(struct lt_run *run, enum mm_kind kind, const uint8_t *data, size
 	memset(&opts, 0, sizeof(opts));
 	opts.origin = "test";
 	opts.year = 2024;
+	opts.workers = workers;
 	rc = log_reader_open_mem(&r, kind, data, len, &opts, NULL);
 	run->rc = rc;
 	if (rc)

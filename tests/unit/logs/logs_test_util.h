@@ -32,6 +32,9 @@ struct lt_run {
 /* Reads everything from a memory reader of the given kind. */
 void lt_run_mem(struct lt_run *run, enum mm_kind kind, const uint8_t *data, size_t len);
 void lt_run_str(struct lt_run *run, enum mm_kind kind, const char *text);
+/* The same with `workers` chunk-parallel threads (EVTX). */
+void lt_run_mem_workers(struct lt_run *run, enum mm_kind kind, const uint8_t *data, size_t len,
+			unsigned workers);
 void lt_run_free(struct lt_run *run);
 /* Value of a field of event i (NULL if absent). */
 const char *lt_get(const struct lt_run *run, size_t i, const char *name);

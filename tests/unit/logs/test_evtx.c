@@ -168,6 +168,39 @@ static void test_incomplete_template(void **state)
 	lt_run_free(&run);
 }
 
+/* Chunk-parallel parsing returns the same records in the same order. */
+static void test_parallel_chunks(void **state)
+{
+	struct lt_run one, par;
+	size_t len;
+	uint8_t *d = lt_read_fixture("evtx", "large.evtx", &len);
+
+	(void)state;
+	lt_run_mem_workers(&one, MM_KIND_EVTX, d, len, 1);
+	lt_run_mem_workers(&par, MM_KIND_EVTX, d, len, 3);
+	assert_int_equal(one.n, 4800);
+	assert_int_equal(par.n, one.n);
+	for (size_t i = 0; i < one.n; i++) {
+		assert_int_equal(par.ev[i].record_id, one.ev[i].record_id);
+		assert_int_equal(par.ev[i].event_id, one.ev[i].event_id);
+		assert_string_equal(par.ev[i].channel, one.ev[i].channel);
+		assert_int_equal(par.ev[i].n, one.ev[i].n);
+		assert_string_equal(lt_get(&par, i, "CommandLine"), lt_get(&one, i, "CommandLine"));
+	}
+	assert_int_equal(par.st.chunks, 40);
+	assert_int_equal(par.st.templates, one.st.templates);
+	lt_run_free(&one);
+	lt_run_free(&par);
+	/* damaged files too */
+	free(d);
+	d = lt_read_fixture("evtx", "bad_chunk_magic.evtx", &len);
+	lt_run_mem_workers(&par, MM_KIND_EVTX, d, len, 2);
+	assert_int_equal(par.n, 100);
+	assert_int_equal(par.st.chunks_bad_magic, 1);
+	lt_run_free(&par);
+	free(d);
+}
+
 static void test_chunk_api(void **state)
 {
 	struct log_reader_stats st;
@@ -260,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_incomplete_template),
+		cmocka_unit_test(test_parallel_chunks),
 		cmocka_unit_test(test_chunk_api),
 		cmocka_unit_test(test_not_evtx),
 		cmocka_unit_test(test_truncation_and_flips),
