@@ -673,7 +673,7 @@ static bool is_email(const uint8_t *p, size_t n, bool complete)
 	};
 	struct lines l = { p, n, 0, complete };
 	const uint8_t *line;
-	size_t len, count = 0, distinct = 0;
+	size_t len, count = 0, distinct = 0, bad = 0;
 	unsigned seen = 0;
 	bool first = true;
 
@@ -688,8 +688,14 @@ static bool is_email(const uint8_t *p, size_t n, bool complete)
 		if ((line[0] == ' ' || line[0] == '\t') && !first)
 			continue;	/* folded header */
 		name = header_name(line, len);
-		if (!name)
-			return false;
+		if (!name) {
+			/* the first line must be a header; later, a few stray
+			 * lines are tolerated (samples that lost their folding
+			 * whitespace) */
+			if (first || ++bad * 3 > count + 8)
+				return false;
+			continue;
+		}
 		first = false;
 		count++;
 		for (size_t k = 0; k < MM_ARRAY_SIZE(known); k++)
@@ -698,7 +704,7 @@ static bool is_email(const uint8_t *p, size_t n, bool complete)
 	}
 	for (size_t k = 0; k < MM_ARRAY_SIZE(known); k++)
 		distinct += (seen >> k) & 1;
-	return count >= 2 && distinct >= 2;
+	return count >= 2 && distinct >= 2 && bad * 3 <= count;
 }
 
 static bool is_auditd(const uint8_t *p, size_t n)
@@ -837,7 +843,7 @@ static uint64_t has_zero(uint64_t x)
 	return (x - ONES) & ~x & HIGHS;
 }
 
-/* Does one of the 8 bytes at p equal '$', '-', '.', '(' or '['? */
+/* Does one of the 8 bytes at p equal '$', '-', '.', '(', '[' or '='? */
 static bool swar_any_anchor(const uint8_t *p)
 {
 	uint64_t v;
@@ -845,7 +851,7 @@ static bool swar_any_anchor(const uint8_t *p)
 	memcpy(&v, p, 8);
 	return has_zero(v ^ (ONES * '$')) | has_zero(v ^ (ONES * '-')) |
 	       has_zero(v ^ (ONES * '.')) | has_zero(v ^ (ONES * '(')) |
-	       has_zero(v ^ (ONES * '['));
+	       has_zero(v ^ (ONES * '[')) | has_zero(v ^ (ONES * '='));
 }
 
 struct marker {
@@ -866,6 +872,39 @@ static bool ci_eq(const uint8_t *p, const char *lit, size_t len)
 	return true;
 }
 
+/*
+ * Detection-rule sources (YARA, Sigma) quote script markers in their
+ * strings ("$s1 = ...", "Invoke-Expression"): a head that has a YARA rule
+ * line with its meta:/strings:/condition: sections, or Sigma's title: with
+ * logsource:/detection:, is text, not a script.
+ */
+static bool is_rule_source(const uint8_t *p, size_t n, bool complete)
+{
+	struct lines l = { p, n, 0, complete };
+	const uint8_t *line;
+	size_t len;
+	bool yara_rule = false, yara_section = false, sigma_title = false, sigma_body = false;
+
+	while (next_line(&l, &line, &len)) {
+		size_t s = skip_ws(line, len, 0);
+		const uint8_t *t = line + s;
+		size_t tl = len - s;
+		if (has(line, len, 0, "rule ", 5) || has(line, len, 0, "private rule ", 13) ||
+		    has(line, len, 0, "global rule ", 12) || has(line, len, 0, "import \"", 8))
+			yara_rule = true;
+		else if (has(t, tl, 0, "meta:", 5) || has(t, tl, 0, "strings:", 8) ||
+			 has(t, tl, 0, "condition:", 10))
+			yara_section = true;
+		else if (has(line, len, 0, "title:", 6))
+			sigma_title = true;
+		else if (has(line, len, 0, "logsource:", 10) || has(line, len, 0, "detection:", 10))
+			sigma_body = true;
+		if ((yara_rule && yara_section) || (sigma_title && sigma_body))
+			return true;
+	}
+	return false;
+}
+
 static bool is_script(const uint8_t *p, size_t n, bool complete)
 {
 	/* strong markers, anywhere (PowerShell, VBScript, WSH); found by
@@ -879,7 +918,15 @@ static bool is_script(const uint8_t *p, size_t n, bool complete)
 		MARKER("start-process ", 5), MARKER("set-itemproperty", 3),
 		MARKER("new-itemproperty", 3), MARKER("register-scheduledtask", 8),
 		MARKER("set-executionpolicy", 3), MARKER("iex(", 3), MARKER("iex (", 4),
+		MARKER("${", 0), MARKER("[char]", 0), MARKER("[scriptblock]::", 0),
+		MARKER("-join", 0), MARKER("-bxor", 0), MARKER("eval(", 4),
+		MARKER("document.write(", 8), MARKER(".fromcharcode(", 0),
+		MARKER("window.location", 6),
+		/* weak: two hits (of these, or of line markers) make a script */
+		MARKER("function(", 8), MARKER("function (", 9), MARKER("=>", 0),
 	};
+	/* the anywhere markers from this index on are weak */
+	enum { FIRST_WEAK = 26 };
 	/* markers that count at the start of a line, sorted by first byte;
 	 * the third field marks those that open a script on their own */
 	static const struct marker at_line[] = {
@@ -899,7 +946,7 @@ static bool is_script(const uint8_t *p, size_t n, bool complete)
 		['r'] = 19, ['s'] = 20, ['v'] = 23,
 	};
 	static const uint8_t anchors[256] = {
-		['$'] = 1, ['-'] = 1, ['.'] = 1, ['('] = 1, ['['] = 1,
+		['$'] = 1, ['-'] = 1, ['.'] = 1, ['('] = 1, ['['] = 1, ['='] = 1,
 	};
 	struct lines l = { p, n, 0, complete };
 	const uint8_t *line;
@@ -907,6 +954,8 @@ static bool is_script(const uint8_t *p, size_t n, bool complete)
 
 	if (has(p, n, 0, "#!", 2))
 		return true;
+	if (is_rule_source(p, n, complete))
+		return false;
 	for (size_t i = 0; i < n; i++) {
 		/* skip eight bytes at a time while none is an anchor */
 		while (n - i >= 8 && !swar_any_anchor(p + i))
@@ -920,7 +969,9 @@ static bool is_script(const uint8_t *p, size_t n, bool complete)
 			if ((uint8_t)m->text[m->anchor] != p[i] || i < m->anchor ||
 			    n - (i - m->anchor) < m->len)
 				continue;
-			if (ci_eq(p + i - m->anchor, m->text, m->len))
+			if (!ci_eq(p + i - m->anchor, m->text, m->len))
+				continue;
+			if (k < FIRST_WEAK || ++weak >= 2)
 				return true;
 		}
 	}

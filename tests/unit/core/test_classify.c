@@ -247,6 +247,9 @@ static int setup(void **state)
 		"From alice@example.org Mon Jan  1 00:00:00 2024\n"
 		"Return-Path: <alice@example.org>\nDATE: Mon, 1 Jan 2024 00:00:00 +0000\n"
 		"X-Mailer: test\n\nbody\n");
+	ADD_STR("email unfolded", MM_KIND_EMAIL,
+		"Received: from a by b;\nMon, 1 Jan 2024 00:00:00 +0000\nReceived: from c\n"
+		"by d\nMessage-ID: <1@x>\nFrom: a@x\nTo: b@y\nSubject: s\nDate: Mon\n\nbody\n");
 	ADD_STR("email near: one known header", MM_KIND_TEXT,
 		"From: alice@example.org\nX-Other: b\n\nbody\n");
 	ADD_STR("email near: prose", MM_KIND_TEXT,
@@ -294,6 +297,17 @@ static int setup(void **state)
 	ADD_STR("script js", MM_KIND_SCRIPT, "var a = 1;\nvar b = a + 2;\n");
 	ADD_STR("script near: prose", MM_KIND_TEXT,
 		"This function returns a value.\nWe set up the dim lights.\n");
+	ADD_STR("script near: yara rule", MM_KIND_TEXT,
+		"import \"pe\"\nrule demo_rule {\n meta:\n  author = \"x\"\n strings:\n"
+		"  $a = \"Invoke-Expression\"\n  $b = \"$env:TEMP\"\n condition:\n  any of them\n}\n");
+	ADD_STR("script near: sigma rule", MM_KIND_TEXT,
+		"title: Encoded PowerShell\nid: 1\nlogsource:\n  product: windows\n"
+		"detection:\n  sel:\n    CommandLine|contains: '-EncodedCommand'\n"
+		"  condition: sel\n");
+	ADD_STR("script js minified", MM_KIND_SCRIPT,
+		"(function(w){var a=function(b){return b+1};w.x=a;})(window);\n");
+	ADD_STR("script ps obfuscated", MM_KIND_SCRIPT,
+		"( '[' | % { ${ } = + $ ( ) } ) ; & ( [char]105 + [char]101 + [char]120 )\n");
 	ADD_STR("ini autorun", MM_KIND_INI, "[autorun]\r\nopen=setup.exe\r\nicon=setup.exe,0\r\n");
 	ADD_STR("ini comments", MM_KIND_INI, "; comment\n\n[a]\nk = v\n[b]\nx=1\n");
 	ADD_STR("ini near: prose", MM_KIND_TEXT, "[autorun]\nthis is prose\nmore prose\n");
