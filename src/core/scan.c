@@ -14,8 +14,8 @@
  * deferred records) sit behind one mutex.
  *
  * Limits: deferred records (deterministic mode) are capped at
- * SCAN_MAX_DEFERRED; past it, records go out unsorted and the summary
- * counts them as sink errors is avoided by writing them straight away.
+ * SCAN_MAX_DEFERRED; past it (or when memory runs out) a record is written
+ * straight away instead, out of order but never lost.
  */
 #include "core/compat.h"
 #include "core/scan.h"
@@ -210,7 +210,8 @@ static int deferred_cmp(const void *pa, const void *pb)
 
 static void defer_flush(struct mm_scan *s)
 {
-	qsort(s->def, s->n_def, sizeof(*s->def), deferred_cmp);
+	if (s->n_def > 1)
+		qsort(s->def, s->n_def, sizeof(*s->def), deferred_cmp);
 	for (size_t i = 0; i < s->n_def; i++) {
 		struct deferred *d = &s->def[i];
 
@@ -704,7 +705,8 @@ static void merge_counters(struct mm_scan *s, struct mm_scan_summary *sum)
 			sum->counters[j].value += w->counters[i].value;
 		}
 	}
-	qsort(sum->counters, sum->n_counters, sizeof(sum->counters[0]), counter_cmp);
+	if (sum->n_counters > 1)
+		qsort(sum->counters, sum->n_counters, sizeof(sum->counters[0]), counter_cmp);
 }
 
 int mm_scan_run(struct mm_scan *s, struct mm_scan_summary *sum)
