@@ -24,7 +24,9 @@ rule powershell_download_cradle
 {
 	meta:
 		description = "PowerShell download-and-execute cradle"
-		severity = "medium"
+		/* install instructions in documentation use cradles too: the
+		 * PowerShell analyser judges the context */
+		severity = "low"
 		category = "execution"
 		mitre_att = "T1059.001"
 	strings:

@@ -411,10 +411,7 @@ static bool parse_cmdline(const char *line, size_t len, struct cmdline *c)
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < n; i++) {
 		struct tok val;
-		const char *m;
 
-		if (!c->miner && (m = known_miner(t[i].p, t[i].len)) != NULL)
-			c->miner = m;
 		if (opt_value(t, n, &i, pool_opts, &val)) {
 			if (!c->have_pool && pool_like(val.p, val.len)) {
 				c->pool = val;
@@ -441,6 +438,8 @@ static bool parse_cmdline(const char *line, size_t len, struct cmdline *c)
 			c->have_pool = true;
 		}
 	}
+	if (c->have_pool || c->node.len)
+		c->miner = known_miner(line, len);
 	/* a node name that is not a host name counts next to a known miner
 	 * binary and a user (solo mining to one's own node) */
 	if (!c->have_pool && c->node.len && c->miner && c->have_user) {
@@ -449,6 +448,18 @@ static bool parse_cmdline(const char *line, size_t len, struct cmdline *c)
 	}
 	/* a pool with a user, or a pool with a miner's own signs */
 	return c->have_pool && (c->have_user || c->miner || c->donate || c->threads_hint);
+}
+
+/* Cheap test before tokenising a line: an option dash and a pool word. */
+static bool cmd_gate(const char *s, size_t len)
+{
+	const uint8_t *u = (const uint8_t *)s;
+
+	if (!memchr(s, '-', len) && !files_memcasemem(u, len, "stratum", 7))
+		return false;
+	return files_memcasemem(u, len, "stratum", 7) || files_memmem(u, len, "-o", 2) ||
+	       files_memcasemem(u, len, "url", 3) || files_memcasemem(u, len, "pool", 4) ||
+	       files_memmem(u, len, "-P", 2) || files_memmem(u, len, "--server", 8);
 }
 
 static bool cron_line(const char *s, size_t len)
@@ -597,7 +608,8 @@ static int scan_text(struct miner_worker *w, const struct file_view *v, struct m
 		pos += ll + 1;
 		if (mm_scan_expired(ctx))
 			return MM_ETIMEDOUT;
-		if (maybe_cmd && cmd_alerts < 4 && parse_cmdline(line, use, &c)) {
+		if (maybe_cmd && cmd_alerts < 4 && cmd_gate(line, use) &&
+		    parse_cmdline(line, use, &c)) {
 			cmd_alerts++;
 			rc = report_cmdline(w, v, ctx, &c, line, use, lineno,
 					    persistence_of(v, line, use));

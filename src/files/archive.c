@@ -189,7 +189,20 @@ int files_archive_examine(struct files_scan *scan, const struct file_view *v)
 	if (!a)
 		return MM_ENOMEM;
 	archive_read_support_filter_all(a);
-	archive_read_support_format_all(a);
+	/* real archive formats only: "all" includes text formats (mtree) that
+	 * claim compressed text files such as changelog.gz */
+	archive_read_support_format_zip(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+	archive_read_support_format_7zip(a);
+	archive_read_support_format_rar(a);
+	archive_read_support_format_rar5(a);
+	archive_read_support_format_cab(a);
+	archive_read_support_format_cpio(a);
+	archive_read_support_format_iso9660(a);
+	archive_read_support_format_ar(a);
+	archive_read_support_format_xar(a);
+	archive_read_support_format_lha(a);
 	if (stream_kind(v->kind))
 		archive_read_support_format_raw(a);
 	if (archive_read_open_memory(a, v->data, v->len) != ARCHIVE_OK) {

@@ -22,6 +22,7 @@ static inline uint8_t lower(uint8_t c)
 
 const uint8_t *files_memcasemem(const uint8_t *hay, size_t hlen, const char *needle, size_t nlen)
 {
+	const uint8_t *end, *na = NULL, *nb = NULL, *p;
 	uint8_t f0, f1;
 
 	if (nlen == 0)
@@ -30,26 +31,35 @@ const uint8_t *files_memcasemem(const uint8_t *hay, size_t hlen, const char *nee
 		return NULL;
 	f0 = lower((uint8_t)needle[0]);
 	f1 = (f0 >= 'a' && f0 <= 'z') ? (uint8_t)(f0 - 32) : f0;
-	for (size_t i = 0; i + nlen <= hlen; i++) {
-		const uint8_t *p;
+	end = hay + hlen - nlen + 1;	/* candidates start before end */
+	p = hay;
+	while (p < end) {
 		size_t k;
 
-		/* memchr on both cases of the first byte keeps long inputs fast */
-		if (hay[i] != f0 && hay[i] != f1) {
-			const uint8_t *a = memchr(hay + i, f0, hlen - nlen + 1 - i);
-			const uint8_t *b = f1 != f0 ? memchr(hay + i, f1, hlen - nlen + 1 - i) : NULL;
-
-			if (!a && !b)
-				return NULL;
-			p = !a ? b : (!b ? a : (a < b ? a : b));
-			i = (size_t)(p - hay);
+		/* next occurrence of either case of the first byte; each memchr
+		 * result is kept until passed, so the search stays linear */
+		if (!na || na < p) {
+			na = memchr(p, f0, (size_t)(end - p));
+			if (!na)
+				na = end;
 		}
+		if (f1 == f0) {
+			nb = na;
+		} else if (!nb || nb < p) {
+			nb = memchr(p, f1, (size_t)(end - p));
+			if (!nb)
+				nb = end;
+		}
+		p = na < nb ? na : nb;
+		if (p >= end)
+			return NULL;
 		for (k = 1; k < nlen; k++) {
-			if (lower(hay[i + k]) != lower((uint8_t)needle[k]))
+			if (lower(p[k]) != lower((uint8_t)needle[k]))
 				break;
 		}
 		if (k == nlen)
-			return hay + i;
+			return p;
+		p++;
 	}
 	return NULL;
 }
