@@ -602,6 +602,29 @@ static int json_check(const uint8_t *p, size_t n)
 	return j.i >= n ? JSON_WHOLE : JSON_TRAILING;
 }
 
+/* Concatenated documents ("{...}\n{...}", as some exporters write
+ * pretty-printed events): every value in the head is an object or an
+ * array, all complete except perhaps the last. */
+static bool json_stream(const uint8_t *p, size_t n)
+{
+	struct jp j = { p, n, 0, 0 };
+	int values = 0, r;
+
+	for (;;) {
+		jp_ws(&j);
+		if (j.i >= n)
+			return values >= 2;
+		if (p[j.i] != '{' && p[j.i] != '[')
+			return false;
+		r = jp_value(&j);
+		if (r == JP_BAD)
+			return false;
+		values++;
+		if (r == JP_EOF)
+			return values >= 2;
+	}
+}
+
 /* At least two complete lines, each one JSON object (confirmed by jansson
  * for the first few), and no line that is something else. */
 static bool is_jsonl(const uint8_t *p, size_t n, bool complete)
@@ -907,46 +930,49 @@ static bool is_rule_source(const uint8_t *p, size_t n, bool complete)
 
 static bool is_script(const uint8_t *p, size_t n, bool complete)
 {
-	/* strong markers, anywhere (PowerShell, VBScript, WSH); found by
-	 * looking only at their anchor byte, so one pass covers them all */
+	/* markers anywhere (PowerShell, VBScript, WSH, JavaScript), grouped by
+	 * their anchor byte: one pass looks only at anchor bytes. A strong
+	 * marker makes a script; two weak ones (or weak line markers) do. */
 	static const struct marker anywhere[] = {
-		MARKER("$env:", 0), MARKER("invoke-expression", 6),
-		MARKER("invoke-webrequest", 6), MARKER("invoke-command", 6),
-		MARKER("wscript.", 7), MARKER("createobject(", 12),
-		MARKER("[system.convert]::", 0), MARKER("new-object ", 3),
-		MARKER("-encodedcommand", 0), MARKER("frombase64string(", 16),
-		MARKER("start-process ", 5), MARKER("set-itemproperty", 3),
-		MARKER("new-itemproperty", 3), MARKER("register-scheduledtask", 8),
-		MARKER("set-executionpolicy", 3), MARKER("iex(", 3), MARKER("iex (", 4),
-		MARKER("${", 0), MARKER("[char]", 0), MARKER("[scriptblock]::", 0),
-		MARKER("-join", 0), MARKER("-bxor", 0), MARKER("eval(", 4),
-		MARKER("document.write(", 8), MARKER(".fromcharcode(", 0),
-		MARKER("window.location", 6),
-		/* weak: two hits (of these, or of line markers) make a script */
-		MARKER("function(", 8), MARKER("function (", 9), MARKER("=>", 0),
+		MARKER("$env:", 0), MARKER("${", 0),
+		MARKER("invoke-expression", 6), MARKER("invoke-webrequest", 6),
+		MARKER("invoke-command", 6), MARKER("new-object ", 3),
+		MARKER("-encodedcommand", 0), MARKER("start-process ", 5),
+		MARKER("set-itemproperty", 3), MARKER("new-itemproperty", 3),
+		MARKER("register-scheduledtask", 8), MARKER("set-executionpolicy", 3),
+		MARKER("-join", 0), MARKER("-bxor", 0),
+		MARKER("wscript.", 7), MARKER("document.write(", 8),
+		MARKER(".fromcharcode(", 0), MARKER("window.location", 6),
+		MARKER("createobject(", 12), MARKER("frombase64string(", 16),
+		MARKER("iex(", 3), MARKER("iex (", 4), MARKER("eval(", 4),
+		MARKER("function(", 8), MARKER("function (", 9),
+		MARKER("[system.convert]::", 0), MARKER("[char]", 0),
+		MARKER("[scriptblock]::", 0),
+		MARKER("=>", 0),
 	};
-	/* the anywhere markers from this index on are weak */
-	enum { FIRST_WEAK = 26 };
+	/* anchor byte -> 1 + index of its first marker above */
+	static const uint8_t anchors[256] = {
+		['$'] = 1, ['-'] = 3, ['.'] = 15, ['('] = 19, ['['] = 26, ['='] = 29,
+	};
+	/* weak markers: "function(", "function (", "=>" */
+#define WEAK_ANYWHERE(k) ((k) == 23 || (k) == 24 || (k) == 28)
 	/* markers that count at the start of a line, sorted by first byte;
 	 * the third field marks those that open a script on their own */
 	static const struct marker at_line[] = {
-		MARKER("#requires", 0), MARKER("$", 0), MARKER("@echo off", 1),
-		MARKER("const ", 0), MARKER("dim ", 0), MARKER("def ", 0),
+		MARKER("#requires", 0), MARKER("$", 0), MARKER("::", 0), MARKER("@echo off", 1),
+		MARKER("cd /d ", 0), MARKER("const ", 0), MARKER("dim ", 0), MARKER("def ", 0),
 		MARKER("end sub", 0), MARKER("end function", 0), MARKER("elif ", 0),
 		MARKER("export ", 0), MARKER("function ", 0), MARKER("goto ", 0),
 		MARKER("if exist ", 0), MARKER("import ", 0), MARKER("let ", 0),
 		MARKER("on error resume next", 0), MARKER("param(", 1), MARKER("param (", 1),
-		MARKER("rem ", 0), MARKER("set-", 0), MARKER("sub ", 0),
-		MARKER("setlocal", 0), MARKER("var ", 0),
+		MARKER("rem ", 0), MARKER("set-", 0), MARKER("sub ", 0), MARKER("setlocal", 0),
+		MARKER("var ", 0),
 	};
 	/* first byte -> 1 + index of its first marker in at_line */
 	static const uint8_t line_first[256] = {
-		['#'] = 1, ['$'] = 2, ['@'] = 3, ['c'] = 4, ['d'] = 5, ['e'] = 7,
-		['f'] = 11, ['g'] = 12, ['i'] = 13, ['l'] = 15, ['o'] = 16, ['p'] = 17,
-		['r'] = 19, ['s'] = 20, ['v'] = 23,
-	};
-	static const uint8_t anchors[256] = {
-		['$'] = 1, ['-'] = 1, ['.'] = 1, ['('] = 1, ['['] = 1, ['='] = 1,
+		['#'] = 1, ['$'] = 2, [':'] = 3, ['@'] = 4, ['c'] = 5, ['d'] = 7, ['e'] = 9,
+		['f'] = 13, ['g'] = 14, ['i'] = 15, ['l'] = 17, ['o'] = 18, ['p'] = 19,
+		['r'] = 21, ['s'] = 22, ['v'] = 25,
 	};
 	struct lines l = { p, n, 0, complete };
 	const uint8_t *line;
@@ -954,8 +980,6 @@ static bool is_script(const uint8_t *p, size_t n, bool complete)
 
 	if (has(p, n, 0, "#!", 2))
 		return true;
-	if (is_rule_source(p, n, complete))
-		return false;
 	for (size_t i = 0; i < n; i++) {
 		/* skip eight bytes at a time while none is an anchor */
 		while (n - i >= 8 && !swar_any_anchor(p + i))
@@ -964,15 +988,16 @@ static bool is_script(const uint8_t *p, size_t n, bool complete)
 			break;
 		if (!anchors[p[i]])
 			continue;
-		for (size_t k = 0; k < MM_ARRAY_SIZE(anywhere); k++) {
+		for (size_t k = anchors[p[i]] - 1u; k < MM_ARRAY_SIZE(anywhere); k++) {
 			const struct marker *m = &anywhere[k];
-			if ((uint8_t)m->text[m->anchor] != p[i] || i < m->anchor ||
-			    n - (i - m->anchor) < m->len)
+			if ((uint8_t)m->text[m->anchor] != p[i])
+				break;
+			if (i < m->anchor || n - (i - m->anchor) < m->len ||
+			    !ci_eq(p + i - m->anchor, m->text, m->len))
 				continue;
-			if (!ci_eq(p + i - m->anchor, m->text, m->len))
-				continue;
-			if (k < FIRST_WEAK || ++weak >= 2)
-				return true;
+			if (!WEAK_ANYWHERE(k) || ++weak >= 2)
+				return !is_rule_source(p, n, complete);
+			break;
 		}
 	}
 	while (next_line(&l, &line, &len)) {
@@ -989,14 +1014,15 @@ static bool is_script(const uint8_t *p, size_t n, bool complete)
 			if (len - s < m->len || !ci_eq(line + s, m->text, m->len))
 				continue;
 			if (m->anchor)
-				return true;
+				return !is_rule_source(p, n, complete);
 			weak++;
 			break;
 		}
 		if (weak >= 2)
-			return true;
+			return !is_rule_source(p, n, complete);
 	}
 	return false;
+#undef WEAK_ANYWHERE
 }
 
 /* autorun.inf style: the first meaningful line is "[section]", and the
@@ -1042,8 +1068,10 @@ static enum mm_kind text_kind(const uint8_t *p, size_t n, bool complete)
 			return MM_KIND_JSONL;
 		int r = json_check(p + s, n - s);
 		/* a prefix: a long document cut by the head (or a truncated
-		 * file, which the engine will report) */
-		if (r == JSON_WHOLE || r == JSON_PREFIX)
+		 * file, which the engine will report); several documents one
+		 * after the other are JSON too */
+		if (r == JSON_WHOLE || r == JSON_PREFIX ||
+		    (r == JSON_TRAILING && json_stream(p + s, n - s)))
 			return MM_KIND_JSON;
 	}
 	if (s < n && p[s] == '<' && is_html(p, n))

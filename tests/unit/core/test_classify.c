@@ -264,7 +264,9 @@ static int setup(void **state)
 	ADD_STR("json", MM_KIND_JSON, "{\"a\": [1, -2.5e3, {\"b\": null}], \"c\": \"\\u00e9\"}\n");
 	ADD_STR("json pretty", MM_KIND_JSON, "{\n  \"a\": 1,\n  \"b\": [true, false]\n}\n");
 	add("json array prefix", MM_KIND_JSON, "[{\"a\":1},{\"b\":", 14, 100000);
+	ADD_STR("json stream", MM_KIND_JSON, "{\n \"a\": 1\n}\n{\n \"a\": 2\n}\n[3]\n{\"cut\": ");
 	ADD_STR("json near", MM_KIND_TEXT, "{not json at all}\n");
+	ADD_STR("json near: stream then words", MM_KIND_TEXT, "{\n \"a\": 1\n}\nwords\n");
 	ADD_STR("json near: trailing", MM_KIND_TEXT, "[1,2] and then words\n");
 	ADD_STR("jsonl", MM_KIND_JSONL, "{\"a\":1}\n{\"b\":[2]}\n{\"c\":\"x\"}\n");
 	ADD_STR("jsonl crlf", MM_KIND_JSONL, "{\"a\":1}\r\n\r\n{\"b\":2}\r\n");
@@ -290,6 +292,8 @@ static int setup(void **state)
 	ADD_STR("journal near", MM_KIND_TEXT, "__CURSORS=s=abc\n");
 	ADD_STR("script shebang", MM_KIND_SCRIPT, "#!/bin/sh\necho hi\n");
 	ADD_STR("script batch", MM_KIND_SCRIPT, "@echo off\r\nset x=1\r\n");
+	ADD_STR("script batch comments", MM_KIND_SCRIPT,
+		":: start the tool\r\n::\r\ncd /d \"%~dp0\"\r\ntool.exe -o host:1\r\npause\r\n");
 	ADD_STR("script ps env", MM_KIND_SCRIPT, "$p = \"$env:TEMP\\a.exe\"\n");
 	ADD_STR("script ps param", MM_KIND_SCRIPT, "[CmdletBinding()]\nparam(\n [string]$x\n)\n");
 	ADD_STR("script vbs", MM_KIND_SCRIPT, "Set sh = WScript.CreateObject(\"WScript.Shell\")\n");
