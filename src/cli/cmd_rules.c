@@ -215,6 +215,12 @@ static int do_check(struct cli_env *env)
 	}
 	printf("total: %zu loaded, %zu rejected\n", total_loaded, MM_MAX(total_rejected, rejected));
 	free(reasons);
+	if (!total_loaded && !total_rejected && !rejected) {
+		/* nothing loaded and nothing rejected: no engine took the files */
+		printf("no engine recognised a rule in these files (YARA .yar/.yara, "
+		       "Suricata .rules, Sigma .yml/.yaml)\n");
+		return 1;
+	}
 	return rejected || total_rejected ? 1 : 0;
 }
 
