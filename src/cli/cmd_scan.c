@@ -544,11 +544,16 @@ static int scan_run(int argc, char **argv)
 		rc = mm_sink_jsonl(&sink, fout, fout != stdout, (enum mm_level)min_level, &jo);
 	else
 		rc = mm_sink_text(&sink, fout, cli_use_color(fout), (enum mm_level)min_level);
-	if (rc || mm_output_add(out, &sink)) {
+	if (rc) {
 		fprintf(stderr, "mamori: out of memory\n");
 		goto out;
 	}
-	fout = NULL;	/* the sink owns it now */
+	rc = mm_output_add(out, &sink);
+	fout = NULL;	/* the sink owns it now (closed even if add failed) */
+	if (rc) {
+		fprintf(stderr, "mamori: out of memory\n");
+		goto out;
+	}
 	if (log_types && mm_output_want_records(out, log_types)) {
 		fprintf(stderr, "mamori scan: bad --log list\n");
 		goto out;
