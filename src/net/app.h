@@ -158,7 +158,7 @@ void net_flow_slot_set(struct net_flow *f, enum net_flow_slot slot, void *p,
 		       void (*free_fn)(void *));
 
 /* Per-input engine-wide slots (the brute-force windows, etc.). */
-enum net_ctx_slot { NET_CTX_BRUTEFORCE, NET_CTX_COUNT };
+enum net_ctx_slot { NET_CTX_BRUTEFORCE, NET_CTX_MINING, NET_CTX_COUNT };
 void *net_ctx_slot(struct net_ctx *n, enum net_ctx_slot slot);
 void net_ctx_slot_set(struct net_ctx *n, enum net_ctx_slot slot, void *p,
 		      void (*free_fn)(void *));
