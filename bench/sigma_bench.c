@@ -1,7 +1,8 @@
 /*
  * sigma_bench.c — drives the Sigma engine alone over Windows events in
  * evtx_dump-style JSON (concatenated {"Event":{"System":...,"EventData":...}}
- * objects, as in SigmaHQ's regression_data/ JSON files), to measure evaluation
+ * objects, as in SigmaHQ's regression_data/ JSON files) or in the JSON lines
+ * of `mamori logs dump` (any reader's records), to measure evaluation
  * speed and to count matches per rule without the readers or the CLI.
  *
  *   sigma_bench -r RULES [-r RULES...] [-n REPEAT] [-q] FILE.json...
@@ -133,6 +134,32 @@ static const char *fget(struct ev *x, const char *name)
 	return NULL;
 }
 
+static char *keep_str(struct ev *x, json_t *v)
+{
+	return json_is_string(v) ? keep(x, strdup(json_string_value(v))) : NULL;
+}
+
+/* `mamori logs dump` lines: the normalised record as the readers made it. */
+static void build_dump(struct ev *x, json_t *root)
+{
+	json_t *ls = json_object_get(root, "logsource"), *f = json_object_get(root, "fields"), *v;
+	const char *k;
+
+	x->e.format = "dump";
+	x->e.src.product = keep_str(x, json_object_get(ls, "product"));
+	x->e.src.service = keep_str(x, json_object_get(ls, "service"));
+	x->e.src.category = keep_str(x, json_object_get(ls, "category"));
+	x->e.channel = keep_str(x, json_object_get(root, "channel"));
+	x->e.provider = keep_str(x, json_object_get(root, "provider"));
+	x->e.host = keep_str(x, json_object_get(root, "host"));
+	x->e.event_id = (uint32_t)json_integer_value(json_object_get(root, "event_id"));
+	x->e.record_id = (uint64_t)json_integer_value(json_object_get(root, "record_id"));
+	if ((v = json_object_get(root, "@timestamp")) && json_is_string(v))
+		mm_time_parse(json_string_value(v), 0, &x->e.ts_us);
+	json_object_foreach(f, k, v)
+		add(x, k, v);
+}
+
 static void build(struct ev *x, json_t *root, const char *path, uint64_t n)
 {
 	json_t *ev = json_object_get(root, "Event"), *sys, *v;
@@ -143,6 +170,10 @@ static void build(struct ev *x, json_t *root, const char *path, uint64_t n)
 	x->e.format = "evtx-json";
 	x->e.origin = path;
 	x->e.record_id = n;
+	if (!ev && json_object_get(root, "fields")) {
+		build_dump(x, root);
+		return;
+	}
 	if (!ev)
 		return;
 	sys = json_object_get(ev, "System");

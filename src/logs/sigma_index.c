@@ -331,7 +331,8 @@ int sigma_ruleset_compile(struct sigma_ruleset *rs, struct mm_diag *diag)
 			return mm_diag_set(diag, rc, "", -1, -1, "out of memory indexing rules");
 	}
 	for (i = 0; i < rs->n_lsrc; i++)
-		qsort(rs->lsrc[i].pinned, rs->lsrc[i].n_pinned, sizeof(uint64_t), cmp_u64);
+		if (rs->lsrc[i].n_pinned > 1)
+			qsort(rs->lsrc[i].pinned, rs->lsrc[i].n_pinned, sizeof(uint64_t), cmp_u64);
 	rc = sigma_prefilter_build(rs, diag);
 	if (rc)
 		return rc;

@@ -297,6 +297,8 @@ static int add_val(struct ld *L, struct sigma_item *it, const struct sigma_mods 
 		rc = sigma_val_compile(&it->vals[it->n_vals], m, exp ? exp[i] : text, exp ? 0 : hint,
 				       L->key, sizeof(L->key), L->why, sizeof(L->why));
 		if (rc) {
+			/* a half-compiled value frees what it holds */
+			sigma_val_release(&it->vals[it->n_vals]);
 			L->err_line = sigma_yline(vn);
 			goto out;
 		}

@@ -349,7 +349,8 @@ static int do_base64(struct vset *s, bool offset)
 				rc = MM_ENOMEM;
 				goto fail;
 			}
-			memcpy(buf + sh, src->b, src->n);
+			if (src->n)
+				memcpy(buf + sh, src->b, src->n);
 			memset(&full, 0, sizeof(full));
 			rc = b64_into(&full, buf, n);
 			free(buf);
@@ -480,8 +481,12 @@ static int classify(struct sigma_pat *p, struct vb *src, bool cased)
 		p->mode = SIGMA_P_GLOB;
 		p->lit = malloc(src->n ? src->n : 1);
 		p->wild = malloc(src->n ? src->n : 1);
-		if (!p->lit || !p->wild)
+		if (!p->lit || !p->wild) {
+			free(p->lit);
+			free(p->wild);
+			p->lit = p->wild = NULL;
 			return MM_ENOMEM;
+		}
 		memcpy(p->lit, src->b, src->n);
 		memcpy(p->wild, src->w, src->n);
 		p->len = src->n;
@@ -492,7 +497,8 @@ static int classify(struct sigma_pat *p, struct vb *src, bool cased)
 	p->lit = malloc(z - a ? z - a : 1);
 	if (!p->lit)
 		return MM_ENOMEM;
-	memcpy(p->lit, src->b + a, z - a);
+	if (z > a)
+		memcpy(p->lit, src->b + a, z - a);
 	p->len = z - a;
 	return 0;
 }
