@@ -40,6 +40,7 @@
 #define BX_MAX_ATTRS 16
 #define BX_MAX_VALUES 1024
 #define BX_MAX_UNNAMED 64
+#define BX_RECORD_BUDGET 65536		/* ops rendered per record */
 #define BX_CHUNK_ARENA_MAX (16u << 20)
 #define BX_RECORD_ARENA_MAX (16u << 20)
 
@@ -107,6 +108,7 @@ struct bx_chunk {
 	struct mm_arena *dest;		/* where compiled literals go */
 	bool no_dep;			/* element starts without dependency id */
 	bool cdamaged;			/* the compile in progress lost ops */
+	uint32_t budget;		/* ops left for this record (nesting bombs) */
 	bool damaged;			/* the record being rendered is damaged */
 	/* render state */
 	struct log_fields fields;
@@ -1103,7 +1105,7 @@ static int render_parts(struct bx_chunk *b, const struct bx_part *parts, size_t 
 				if (nest + 1 < BX_MAX_NEST) {
 					err = walk_fragment(b, v->off, (size_t)v->off + v->size,
 							    depth + 1, section, nest + 1);
-					if (err == MM_ENOMEM)
+					if (err == MM_ENOMEM || err == MM_ELIMIT)
 						return err;
 					if (err)
 						b->damaged = true;
@@ -1161,6 +1163,11 @@ static int render_ops(struct bx_chunk *b, const struct bx_op *ops, size_t n_ops,
 		uint32_t vl;
 		int err;
 
+		/* a template may use a BinXml value many times, at each level
+		 * of nesting: the work of one record is bounded */
+		if (b->budget == 0)
+			return MM_ELIMIT;
+		b->budget--;
 		err = render_parts(b, op->parts, op->n_parts, vals, n_vals, op->depth, op->section,
 				   nest, &v, &vl);
 		if (err)
@@ -1340,15 +1347,17 @@ int bx_render_record(struct bx_chunk *b, size_t start, size_t end, struct log_ev
 
 	mm_arena_reset(&b->rec_arena);
 	b->n_unnamed = 0;
+	b->budget = BX_RECORD_BUDGET;
 	err = log_fields_init(&b->fields, &b->rec_arena, LOG_MAX_FIELDS, b->st);
 	if (err)
 		return err;
 	b->damaged = false;
 	err = walk_fragment(b, start, MM_MIN(end, b->len), 0, SEC_NONE, 0);
-	if (err == MM_ENOMEM) {
-		ev->fields = b->fields.v;
-		ev->n_fields = b->fields.n;
-		return err;
+	if (err == MM_ENOMEM || err == MM_ELIMIT) {
+		/* the record's arena cap or work budget: this record is cut
+		 * short, the next one starts afresh */
+		b->st->fields_dropped++;
+		err = MM_ECORRUPT;
 	}
 	if (b->n_unnamed == 1) {
 		log_fields_add_ref(&b->fields, "Data", 4, b->unnamed[0], b->unnamed_len[0]);

@@ -340,13 +340,14 @@ def unnamed_record(ch, rec_id):
 
 
 def refs_record(ch, rec_id):
-    """Literal content made of value text, an entity reference, a character
-    reference and a CDATA section, in a UserData leaf."""
+    """Literal content made of value text, an entity reference, a processing
+    instruction (target + data, dropped), a character reference and a CDATA
+    section, in a UserData leaf."""
     pass_el = El('Event', children=[
         system('Mamori-Test-Refs', 'Mamori/Test', 'host-a.example'),
         El('UserData', children=[El('Refs', children=[El('Text', children=[
             Raw(bytes([0x45, T_STR]) + struct.pack('<H', 2) + utf16('a<')),
-            'ENTITY_AMP', 'CHARREF', 'CDATA'])])])])
+            'ENTITY_AMP', 'PI', 'CHARREF', 'CDATA'])])])])
     ts = filetime(1600000000 + rec_id)
     orig = ch.content_item
 
@@ -358,6 +359,11 @@ def refs_record(ch, rec_id):
             ch.w(b'\x48' + struct.pack('<H', 0x263a))
         elif c == 'CDATA':
             ch.w(b'\x07' + struct.pack('<H', 3) + utf16('<b>'))
+        elif c == 'PI':
+            # a processing instruction: target name, then data (dropped)
+            ch.w(b'\x0a')
+            ch.name_ref('mamori-pi')
+            ch.w(b'\x0b' + struct.pack('<H', 4) + utf16('data'))
         else:
             orig(c, dep)
     ch.content_item = item
@@ -365,6 +371,22 @@ def refs_record(ch, rec_id):
         ch.record(rec_id, ts, 'refs', pass_el, sys_values(9, ts, rec_id))
     finally:
         ch.content_item = orig
+
+
+def bomb_record(ch, rec_id):
+    """A nesting bomb: every level uses its one BinXml value 60 times, five
+    levels deep (60^5 renderings without a work budget)."""
+    inner = El('Bomb', children=[El('Y%d' % i, children=[Sub(0, T_BINXML)]) for i in range(60)])
+
+    def level(n):
+        if n == 0:
+            return (T_STR, utf16('leaf'))
+        return (T_BINXML, ('bomb', inner, [level(n - 1)]))
+    outer = El('Event', children=[
+        system('Mamori-Test-Bomb', 'Mamori/Test', 'host-a.example'),
+        El('UserData', children=[Sub(11, T_BINXML)])])
+    ts = filetime(1600000000 + rec_id)
+    ch.record(rec_id, ts, 'bomb-outer', outer, sys_values(7, ts, rec_id) + [level(5)])
 
 
 def basic_chunk():
@@ -461,6 +483,13 @@ def main():
     struct.pack_into('<I', raw, 52, fix)
     struct.pack_into('<I', raw, 124, zlib.crc32(raw[0:120] + raw[128:512]) & 0xffffffff)
     write(os.path.join(out, 'incomplete_template.evtx'), file_header(1, 3), [raw])
+
+    # a nesting bomb between two ordinary records
+    ch = Chunk(1, 1)
+    proc_record(ch, 1, 'C:\\a.exe', 'a')
+    bomb_record(ch, 2)
+    proc_record(ch, 3, 'C:\\c.exe', 'c')
+    write(os.path.join(out, 'bomb.evtx'), file_header(1, 4), [ch.finish()])
 
     # a larger file for benchmarks and chunk-boundary tests: 40 chunks
     chunks, nxt = filler_chunks(40, 120)

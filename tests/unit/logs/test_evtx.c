@@ -201,6 +201,24 @@ static void test_parallel_chunks(void **state)
 	free(d);
 }
 
+/* A record whose BinXml values nest and repeat (60^5 renderings) is cut
+ * by the per-record work budget: it comes back damaged, quickly, and the
+ * next record is whole. */
+static void test_nesting_bomb(void **state)
+{
+	struct lt_run run;
+	int64_t t0 = mm_monotonic_us();
+
+	(void)state;
+	run_fixture(&run, "bomb.evtx");
+	assert_int_equal(run.n, 3);
+	assert_int_equal(run.st.records_incomplete, 1);
+	assert_int_equal(run.ev[1].event_id, 7);
+	assert_string_equal(lt_get(&run, 2, "Image"), "C:\\c.exe");
+	assert_true(mm_monotonic_us() - t0 < 20 * 1000000);
+	lt_run_free(&run);
+}
+
 static void test_chunk_api(void **state)
 {
 	struct log_reader_stats st;
@@ -294,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_incomplete_template),
 		cmocka_unit_test(test_parallel_chunks),
+		cmocka_unit_test(test_nesting_bomb),
 		cmocka_unit_test(test_chunk_api),
 		cmocka_unit_test(test_not_evtx),
 		cmocka_unit_test(test_truncation_and_flips),
