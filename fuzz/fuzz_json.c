@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mm_json_object_begin(&j, "o");
 	for (size_t i = 0; i < n; i++) {
 		memcpy(key, "k", 1);
-		snprintf(key + 1, 8, "%zu_", i);
+		snprintf(key + 1, sizeof key - 1, "%zu_", i);
 		size_t kl = strlen(key);
 		memcpy(key + kl, str[i], len[i]);
 		key[kl + len[i]] = '\0';
