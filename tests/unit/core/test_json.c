@@ -160,6 +160,94 @@ static void test_escape_random(void **state)
 	}
 }
 
+/*
+ * An independent, slow reference escaper: decodes code points and checks
+ * their ranges (rather than the writer's byte table), one byte at a time.
+ */
+static void ref_escape(struct mm_buf *b, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t c = p[i];
+		size_t len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+			     (c & 0xf8) == 0xf0 ? 4 : 0;
+		uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1fu : len == 3 ? c & 0x0fu : c & 0x07u;
+		bool ok = len > 0 && i + len <= n;
+		for (size_t k = 1; ok && k < len; k++) {
+			ok = (p[i + k] & 0xc0) == 0x80;
+			cp = cp << 6 | (p[i + k] & 0x3fu);
+		}
+		if (ok && len > 1) {
+			static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+			ok = cp >= min[len] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
+		}
+		if (!ok) {
+			assert_int_equal(mm_buf_appendf(b, "\\\\x%02x", c), 0);
+			i++;
+			continue;
+		}
+		if (cp == 0x2028 || cp == 0x2029)
+			assert_int_equal(mm_buf_appendf(b, "\\u%04x", (unsigned)cp), 0);
+		else if (cp == '"' || cp == '\\')
+			assert_int_equal(mm_buf_appendf(b, "\\%c", (char)cp), 0);
+		else if (cp == '\n')
+			assert_int_equal(mm_buf_append_str(b, "\\n"), 0);
+		else if (cp == '\r')
+			assert_int_equal(mm_buf_append_str(b, "\\r"), 0);
+		else if (cp == '\t')
+			assert_int_equal(mm_buf_append_str(b, "\\t"), 0);
+		else if (cp == '\b')
+			assert_int_equal(mm_buf_append_str(b, "\\b"), 0);
+		else if (cp == '\f')
+			assert_int_equal(mm_buf_append_str(b, "\\f"), 0);
+		else if (cp < 0x20)
+			assert_int_equal(mm_buf_appendf(b, "\\u%04x", (unsigned)cp), 0);
+		else
+			assert_int_equal(mm_buf_append(b, p + i, len), 0);
+		i += len;
+	}
+}
+
+/* Long inputs (past the writer's staging buffer) of mixed content give
+ * exactly the reference escaping. */
+static void test_escape_matches_reference(void **state)
+{
+	static const char *const pieces[] = {
+		"plain ascii text ", "\xe6\x97\xa5", "\xff", "\"", "\\", "\n", "\x01",
+		"\xe2\x80\xa8", "\xed\xa0\x80", "\xf0\x9f\x98\x80", "\xc3", "\x7f",
+		"0123456789abcdef0123456789abcdef",
+	};
+	uint32_t seed = 99;
+
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		struct mm_buf in, got, want;
+		size_t target = (size_t)(round * 97 % 20000);
+		mm_buf_init(&in, 0);
+		mm_buf_init(&got, 0);
+		mm_buf_init(&want, 0);
+		while (in.len < target) {
+			seed = seed * 1103515245u + 12345u;
+			if (seed >> 28 == 0) {
+				/* a random byte now and then */
+				assert_int_equal(mm_buf_append_byte(&in, (uint8_t)(seed >> 16)), 0);
+				continue;
+			}
+			assert_int_equal(mm_buf_append_str(&in,
+				pieces[(seed >> 16) % MM_ARRAY_SIZE(pieces)]), 0);
+		}
+		assert_int_equal(mm_json_escape(&got, in.ptr, in.len), 0);
+		ref_escape(&want, (const uint8_t *)in.ptr, in.len);
+		assert_int_equal(got.len, want.len);
+		if (got.len)
+			assert_memory_equal(got.ptr, want.ptr, got.len);
+		mm_buf_release(&in);
+		mm_buf_release(&got);
+		mm_buf_release(&want);
+	}
+}
+
 static void test_roundtrip_valid(void **state)
 {
 	static const char s[] = "tab\there \"q\" back\\ nul\0 \xe6\x97\xa5 \xf0\x9f\x98\x80 \x7f";
@@ -341,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_escape_utf8_invalid),
 		cmocka_unit_test(test_escape_never_valid_bytes),
 		cmocka_unit_test(test_escape_random),
+		cmocka_unit_test(test_escape_matches_reference),
 		cmocka_unit_test(test_roundtrip_valid),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_doubles),
