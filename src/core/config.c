@@ -548,7 +548,13 @@ static void walk_mapping(struct load *l, const yaml_node_t *map, const char *pre
 		}
 		switch (v->type) {
 		case YAML_MAPPING_NODE:
-			walk_mapping(l, v, key, depth + 1);
+			/* one clear message rather than one per child */
+			if (lookup(l->c, key) >= 0)
+				problem(l, MM_EINVAL, k, "'%s' takes a value, not a mapping", key);
+			else if (!is_prefix(l->c, key))
+				problem(l, MM_EINVAL, k, "unknown configuration section '%s'", key);
+			else
+				walk_mapping(l, v, key, depth + 1);
 			break;
 		case YAML_SEQUENCE_NODE:
 			apply_sequence(l, key, v);

@@ -276,6 +276,20 @@ static void test_yaml_errors(void **state)
 	path = write_file("nested.yaml", "net:\n  home_net: [[1], 2]\n");
 	assert_int_equal(mm_config_load_file(c, path, &d), MM_EINVAL);
 
+	/* a mapping where a value goes, and an unknown section */
+	path = write_file("map.yaml", "scan:\n  timeout:\n    seconds: 5\nfoo:\n  bar: 1\n");
+	mm_diag_init(&d);
+	assert_int_equal(mm_config_load_file(c, path, &d), MM_EINVAL);
+	assert_int_equal(d.line, 2);
+	assert_non_null(strstr(d.reason, "'scan.timeout' takes a value"));
+	assert_non_null(strstr(d.reason, "1 more problem"));
+	path = write_file("section.yaml", "foo:\n  bar: 1\n  baz: 2\n");
+	mm_diag_init(&d);
+	assert_int_equal(mm_config_load_file(c, path, &d), MM_EINVAL);
+	assert_int_equal(d.line, 1);
+	assert_non_null(strstr(d.reason, "unknown configuration section 'foo'"));
+	assert_null(strstr(d.reason, "more problem"));
+
 	/* two documents */
 	path = write_file("two.yaml", "scan:\n  threads: 1\n---\nscan:\n  threads: 2\n");
 	assert_int_equal(mm_config_load_file(c, path, &d), MM_EINVAL);
