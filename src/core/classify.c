@@ -289,6 +289,10 @@ static enum mm_kind magic_kind(const uint8_t *h, size_t n)
 		return MM_KIND_EVTX;
 	if (is_pe(h, n))
 		return MM_KIND_PE;
+	/* a DOS/MZ executable without a PE header in the head, or a PE whose
+	 * header lies further than the head: a binary, never text */
+	if (has(h, n, 0, "MZ", 2))
+		return MM_KIND_BINARY;
 	if (has(h, n, 0, "\x7f" "ELF", 4) && (n < 5 || h[4] == 1 || h[4] == 2))
 		return MM_KIND_ELF;
 	if (is_macho(h, n))

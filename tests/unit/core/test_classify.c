@@ -194,6 +194,7 @@ static int setup(void **state)
 	MAGIC("evtx near", MM_KIND_BINARY, "ElfFilX\0", 128);
 	add_pe();
 	MAGIC("mz alone", MM_KIND_BINARY, "MZ", 64);
+	ADD_STR("mz text", MM_KIND_BINARY, "MZ and then some text that looks printable\n");
 	MAGIC("elf64", MM_KIND_ELF, "\x7f" "ELF\x02\x01\x01", 64);
 	MAGIC("elf32", MM_KIND_ELF, "\x7f" "ELF\x01\x01\x01", 52);
 	MAGIC("elf near: class", MM_KIND_BINARY, "\x7f" "ELF\x07\x01\x01", 64);
