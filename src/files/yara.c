@@ -872,19 +872,28 @@ static int on_match(YR_SCAN_CONTEXT *yctx, const YR_RULE *r, struct scan_call *c
 	meta_json(&j, r);
 	mm_json_array_begin(&j, "strings");
 	yr_rule_strings_foreach(r, str) {
-		const YR_MATCH *m;
+		const YR_MATCH *mp = yctx->matches[str->idx].head;
 
-		yr_string_matches_foreach(yctx, str, m) {
+		/* libyara 4.2 keeps matches in its notebook at addresses that
+		 * are not always aligned for YR_MATCH: copy each one out before
+		 * reading it (its own foreach macro reads in place) */
+		while (mp) {
+			YR_MATCH m;
+
+			memcpy(&m, mp, sizeof(m));
+			mp = m.next;
+			if (m.is_private)
+				continue;
 			total++;
 			if (shown >= s->y->max_strings)
 				continue;
 			shown++;
 			mm_json_object_begin(&j, NULL);
 			mm_json_str(&j, "id", str->identifier);
-			mm_json_int(&j, "offset", m->base + m->offset);
-			mm_json_int(&j, "length", m->match_length);
-			if (m->data && m->data_length > 0)
-				files_json_excerpt(&j, "data", m->data, (size_t)m->data_length,
+			mm_json_int(&j, "offset", m.base + m.offset);
+			mm_json_int(&j, "length", m.match_length);
+			if (m.data && m.data_length > 0)
+				files_json_excerpt(&j, "data", m.data, (size_t)m.data_length,
 						   FILES_YARA_EXCERPT);
 			mm_json_object_end(&j);
 		}
