@@ -616,6 +616,10 @@ static int replace_all(struct mm_buf *lit, const char *pat, size_t pn, const cha
 /* After a literal: ('+' literal | '+' [char]N | -replace 'a','b')* */
 static int extend_literal(const char *t, size_t n, size_t *i, struct mm_buf *lit, bool *changed)
 {
+	/* each -replace rewrites the whole literal: bound the chain so that a
+	 * hostile script cannot make the work quadratic */
+	unsigned replaces = 0;
+
 	for (;;) {
 		size_t k = skip_ws(t, n, *i);
 
@@ -646,7 +650,7 @@ static int extend_literal(const char *t, size_t n, size_t *i, struct mm_buf *lit
 			struct mm_buf a, b;
 			int rc = 0;
 
-			if (k2 >= n || (t[k2] != '\'' && t[k2] != '"'))
+			if (k2 >= n || (t[k2] != '\'' && t[k2] != '"') || ++replaces > 64)
 				return 0;
 			mm_buf_init(&a, PS_LIT_MAX);
 			mm_buf_init(&b, PS_LIT_MAX);
