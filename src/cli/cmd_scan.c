@@ -111,7 +111,8 @@ struct progress {
 static void *progress_main(void *p)
 {
 	struct progress *pr = p;
-	char b1[32], b2[32];
+	char b1[32], line[256];
+	int n;
 
 	pthread_mutex_lock(&pr->lock);
 	while (!pr->done) {
@@ -132,18 +133,19 @@ static void *progress_main(void *p)
 		secs = (double)sp.elapsed_us / 1e6;
 		rate = secs > 0 ? (double)sp.inputs / secs : 0;
 		cli_human_bytes(sp.bytes, b1, sizeof(b1));
-		fprintf(stderr, "\r\033[K%" PRIu64, sp.inputs);
+		/* one write per update, so lines of alerts never land inside it */
+		n = snprintf(line, sizeof(line), "\r\033[K%" PRIu64, sp.inputs);
 		if (sp.walk_done)
-			fprintf(stderr, "/%" PRIu64, sp.walked_files);
-		fprintf(stderr, " inputs, %s, %" PRIu64 " alerts, %.0f inputs/s", b1, sp.alerts,
-			rate);
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "/%" PRIu64, sp.walked_files);
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+			      " inputs, %s, %" PRIu64 " alerts, %.0f inputs/s", b1, sp.alerts, rate);
 		if (sp.walk_done && secs > 1 && sp.bytes > 0 && sp.walked_bytes > sp.bytes) {
 			double bps = (double)sp.bytes / secs;
 			double eta = (double)(sp.walked_bytes - sp.bytes) / bps;
 
-			cli_human_bytes(sp.walked_bytes, b2, sizeof(b2));
-			fprintf(stderr, ", ETA %.0fs", eta);
+			snprintf(line + n, sizeof(line) - (size_t)n, ", ETA %.0fs", eta);
 		}
+		fputs(line, stderr);
 		fflush(stderr);
 	}
 	pthread_mutex_unlock(&pr->lock);
@@ -543,7 +545,9 @@ static int scan_run(int argc, char **argv)
 	if (as_jsonl)
 		rc = mm_sink_jsonl(&sink, fout, fout != stdout, (enum mm_level)min_level, &jo);
 	else
-		rc = mm_sink_text(&sink, fout, cli_use_color(fout), (enum mm_level)min_level);
+		rc = mm_sink_text_ex(&sink, fout, cli_use_color(fout),
+				     !quiet && isatty(fileno(fout)) && isatty(STDERR_FILENO),
+				     (enum mm_level)min_level);
 	if (rc) {
 		fprintf(stderr, "mamori: out of memory\n");
 		goto out;

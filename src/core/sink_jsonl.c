@@ -15,6 +15,7 @@ struct file_sink {
 	FILE *f;
 	bool close_file;
 	bool color;
+	bool clear_line;
 	enum mm_level min_level;
 	struct mm_alert_json_opts opts;
 	struct mm_buf buf;
@@ -193,6 +194,8 @@ static int text_alert(void *state, const struct mm_alert *a, const char *json, s
 		upper[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
 	upper[i] = '\0';
 	mm_buf_reset(&s->buf);
+	if (s->clear_line)
+		mm_buf_append_str(&s->buf, "\r\033[K");
 	if (s->color)
 		mm_buf_append_str(&s->buf, level_color(l));
 	mm_buf_appendf(&s->buf, "%-8s", upper);
@@ -231,6 +234,8 @@ static int text_skip(void *state, const char *path, enum mm_skip why, bool parti
 	if (why == MM_SKIP_NO_ENGINE)
 		return 0;	/* counted by kind in the summary */
 	mm_buf_reset(&s->buf);
+	if (s->clear_line)
+		mm_buf_append_str(&s->buf, "\r\033[K");
 	if (s->color)
 		mm_buf_append_str(&s->buf, "\033[35m");
 	mm_buf_appendf(&s->buf, "%-8s", partial ? "PARTIAL" : "SKIP");
@@ -249,12 +254,19 @@ static int text_skip(void *state, const char *path, enum mm_skip why, bool parti
 
 int mm_sink_text(struct mm_sink *sink, FILE *f, bool color, enum mm_level min_level)
 {
+	return mm_sink_text_ex(sink, f, color, false, min_level);
+}
+
+int mm_sink_text_ex(struct mm_sink *sink, FILE *f, bool color, bool clear_line,
+		    enum mm_level min_level)
+{
 	struct file_sink *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return MM_ENOMEM;
 	s->f = f;
 	s->color = color;
+	s->clear_line = clear_line;
 	s->min_level = min_level;
 	mm_buf_init(&s->buf, 1u << 20);
 	memset(sink, 0, sizeof(*sink));

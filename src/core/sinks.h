@@ -32,6 +32,11 @@ int mm_sink_jsonl(struct mm_sink *sink, FILE *f, bool close_file, enum mm_level 
  * "SKIP reason path — detail" (except "no engine yet", which the summary
  * counts). color: ANSI colours. */
 int mm_sink_text(struct mm_sink *sink, FILE *f, bool color, enum mm_level min_level);
+/* The same, and clear_line: start each line with "\r\033[K", so that
+ * lines written while a progress line is drawn on the same terminal (scan
+ * on a TTY) replace it instead of being appended to it. */
+int mm_sink_text_ex(struct mm_sink *sink, FILE *f, bool color, bool clear_line,
+		    enum mm_level min_level);
 
 /* Alerts and skips into the store, under run_id (store.h). The store is
  * borrowed: the caller closes it after mm_output_free(). */
