@@ -1,7 +1,7 @@
 /*
  * fuzz_archive.c — libFuzzer target for the file engine's archive walker
- * and everything it feeds: the input is treated as an archive (zip unless
- * it classifies as another archive or compressed stream), walked with
+ * and everything it feeds: the input is classified; archives (and
+ * unclassified bytes, taken as zip) are walked with
  * libarchive under small limits, and every member goes through the
  * classifier and the built-in analysers (miner, wallet, web miner, ...)
  * exactly as in a scan. No YARA rules (they are libyara's own matter).
@@ -74,8 +74,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v.path = "fuzz.zip";
 	v.data = size ? data : (const uint8_t *)"";
 	v.len = size;
+	/* archives are walked; any other content goes through the analysers
+	 * of its kind (DEX, WASM, wallet stores, configs ...), as members do */
 	v.kind = mm_classify(data, MM_MIN(size, (size_t)MM_CLASSIFY_HEAD), size);
-	if (!files_archive_kind(v.kind))
+	if (v.kind == MM_KIND_BINARY || v.kind == MM_KIND_UNKNOWN)
 		v.kind = MM_KIND_ZIP;
 	v.sha256 = "0000000000000000000000000000000000000000000000000000000000000000";
 	v.disk_path = "fuzz.zip";
