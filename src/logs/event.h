@@ -9,7 +9,11 @@
  * TimeCreated, ProcessID, ThreadID, UserID (Security/UserID), and every
  * EventData/UserData value under its Name with spaces removed
  * (CommandLine, Image, ParentImage, TargetUserName, ScriptBlockText...).
- * Unnamed Data values are named Data, Data1, Data2... Linux records use
+ * Unnamed Data values: one is named Data; several are named Data1,
+ * Data2..., and Data then holds all of them joined by newlines (so that
+ * Data|contains matches any). A name may repeat within one event (auditd
+ * "type" once per record type); log_event_get() returns the first. Linux
+ * records use
  * the names documented in docs/logs.md (e.g. sshd: program, pid, message,
  * user, source_ip, outcome; auditd: type, syscall, exe, comm, CommandLine
  * for EXECVE a0..aN joined).

@@ -50,4 +50,35 @@ if [ "$rc" -ne 1 ]; then
 	exit 1
 fi
 grep -q '4 records, 4 alerts' "$tmp/err" || { echo "FAIL: summary" >&2; cat "$tmp/err" >&2; exit 1; }
-echo "ok: watch followed append, rotation and truncation"
+
+# An EVTX that appears after the watch started is read whole; a grown copy
+# (more records) only adds the new records.
+if [ -n "${MAMORI_GEN_DIR:-}" ] && [ -f "$MAMORI_GEN_DIR/evtx/basic.evtx" ]; then
+	cat > "$tmp/schtasks.yml" <<'YML'
+title: schtasks create (watch test)
+id: 0e4b9f3c-5d1a-4c2b-8e7f-6a5b4c3d2e11
+logsource:
+  product: windows
+  category: process_creation
+detection:
+  selection:
+    Image|endswith: '\schtasks.exe'
+  condition: selection
+level: high
+YML
+	"$MAMORI_BIN" watch --no-bundled-rules -r "$tmp/schtasks.yml" --deterministic --format jsonl \
+		--interval 50 "$tmp/sec.evtx" > "$tmp/out2" 2> "$tmp/err2" &
+	pid=$!
+	sleep 0.5
+	cp "$MAMORI_GEN_DIR/evtx/basic.evtx" "$tmp/sec.evtx"
+	sleep 0.6
+	kill -INT "$pid"
+	wait "$pid" || true
+	n=$(grep -c '"record_id":6' "$tmp/out2" || true)
+	if [ "$n" -ne 1 ]; then
+		echo "FAIL: EVTX watch raised $n alerts for record 6, want 1" >&2
+		cat "$tmp/err2" >&2
+		exit 1
+	fi
+fi
+echo "ok: watch followed append, rotation and truncation, and a new EVTX"
