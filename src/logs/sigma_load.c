@@ -185,6 +185,7 @@ struct ld {
 	struct sigma_ruleset *rs;
 	yaml_document_t *doc;
 	const char *file;
+	size_t doc_no;		/* 1-based document number in the file */
 	size_t visits;
 	long err_line;
 	char key[KEY_LEN];
@@ -248,7 +249,7 @@ static int expand_value(struct ld *L, const yaml_node_t *n, const char *text, ch
 			ph = &L->rs->ph[i];
 	if (!ph)
 		return fail(L, n, "unresolved placeholder",
-			    "unresolved placeholder %%%s%% (configure a value with sigma placeholders)",
+			    "unresolved placeholder %%%s%%: no value is configured for it",
 			    name);
 	*out = calloc(ph->n_values ? ph->n_values : 1, sizeof(char *));
 	if (!*out)
@@ -798,6 +799,8 @@ static int load_doc(struct ld *L, yaml_node_t *root, struct mm_catalogue *cat,
 		}
 		if (r->name)
 			snprintf(r->cat_id, need, "sigma:%s", r->name);
+		else if (L->doc_no > 1)	/* several rules without id in one file */
+			snprintf(r->cat_id, need, "sigma:%s#%zu", stem, L->doc_no);
 		else
 			snprintf(r->cat_id, need, "sigma:%s", stem);
 		free(stem);
@@ -893,6 +896,7 @@ int sigma_load_text(struct sigma_ruleset *rs, const char *file, const char *text
 			break;
 		}
 		L.doc = &doc;
+		L.doc_no++;
 		rc = load_doc(&L, root, cat, report, &loaded);
 		yaml_document_delete(&doc);
 		L.doc = NULL;

@@ -276,6 +276,83 @@ static void sigma_match_evidence(void **state)
 	sigma_ruleset_free(rs);
 }
 
+/* Sigma v2 filter documents: applied to the rules they name (by id or
+ * name), suppressing matches; a filter naming an unknown rule is reported. */
+static void sigma_match_filters(void **state)
+{
+	static const char text[] =
+		"title: miner\nid: 33333333-0000-4000-8000-000000000001\n"
+		"logsource:\n  product: test\n"
+		"detection:\n  sel:\n    Image|endswith: '\\xmrig.exe'\n  condition: sel\n"
+		"---\n"
+		"title: other\nname: other_rule\n"
+		"logsource:\n  product: test\n"
+		"detection:\n  sel:\n    Image|endswith: '\\xmrig.exe'\n  condition: sel\n"
+		"---\n"
+		"title: lab machines mine on purpose\n"
+		"logsource:\n  product: test\n"
+		"filter:\n  rules:\n    - 33333333-0000-4000-8000-000000000001\n    - nosuch\n"
+		"  selection:\n    Computer|startswith: 'lab-'\n  condition: selection\n";
+	struct sigma_ruleset *rs = sigma_t_load(text);
+	struct sigma_t_event t;
+	const char *key = NULL;
+
+	(void)state;
+	assert_non_null(rs);
+	assert_int_equal(sigma_ruleset_count(rs), 2);	/* the filter is not a rule */
+	sigma_t_event_init(&t, "Test", 1);
+	sigma_t_event_set(&t, "Image", "C:\\x\\xmrig.exe");
+	sigma_t_event_set(&t, "Computer", "lab-7");
+	assert_int_equal(sigma_t_count(rs, &t), 1);	/* only "other" */
+	t.e.n_fields = 0;
+	sigma_t_event_set(&t, "Image", "C:\\x\\xmrig.exe");
+	sigma_t_event_set(&t, "Computer", "ws-1");
+	assert_int_equal(sigma_t_count(rs, &t), 2);
+	assert_int_equal(sigma_ruleset_problem_count(rs), 1);
+	sigma_ruleset_problem(rs, 0, NULL, NULL, NULL, &key, NULL);
+	assert_string_equal(key, "filter target not found");
+	sigma_ruleset_free(rs);
+}
+
+/* Logsource: a rule reaches only events of its product/service/category,
+ * by the reader's names or by channel and EventID (taxonomy tables). */
+static void sigma_match_logsource(void **state)
+{
+	static const char text[] =
+		"title: by category\nlogsource:\n  product: windows\n  category: process_creation\n"
+		"detection:\n  sel:\n    CommandLine|contains: 'xmrig'\n  condition: sel\n"
+		"---\n"
+		"title: by service\nlogsource:\n  product: windows\n  service: sysmon\n"
+		"detection:\n  sel:\n    CommandLine|contains: 'xmrig'\n  condition: sel\n"
+		"---\n"
+		"title: linux\nlogsource:\n  product: linux\n"
+		"detection:\n  sel:\n    CommandLine|contains: 'xmrig'\n  condition: sel\n";
+	struct sigma_ruleset *rs = sigma_t_load(text);
+	struct sigma_t_event t;
+
+	(void)state;
+	assert_non_null(rs);
+	/* Sysmon 1 without a category from the reader: channel + EventID */
+	sigma_t_event_init(&t, "Microsoft-Windows-Sysmon/Operational", 1);
+	t.e.src.product = NULL;
+	sigma_t_event_set(&t, "CommandLine", "xmrig -o x");
+	assert_int_equal(sigma_t_count(rs, &t), 2);
+	/* Sysmon 3 is not process_creation */
+	t.e.event_id = 3;
+	assert_int_equal(sigma_t_count(rs, &t), 1);
+	/* Security 4688 is process_creation, not sysmon */
+	t.e.channel = "Security";
+	t.e.event_id = 4688;
+	assert_int_equal(sigma_t_count(rs, &t), 1);
+	/* a reader's own names */
+	sigma_t_event_init(&t, NULL, 0);
+	t.e.src.product = "linux";
+	t.e.src.service = "auditd";
+	sigma_t_event_set(&t, "CommandLine", "xmrig -o x");
+	assert_int_equal(sigma_t_count(rs, &t), 1);
+	sigma_ruleset_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +360,8 @@ int main(void)
 		cmocka_unit_test(sigma_match_rejects),
 		cmocka_unit_test(sigma_match_expand),
 		cmocka_unit_test(sigma_match_evidence),
+		cmocka_unit_test(sigma_match_filters),
+		cmocka_unit_test(sigma_match_logsource),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
