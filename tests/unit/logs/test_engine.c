@@ -240,6 +240,63 @@ static void test_follow(void **state)
 	mm_scan_ctx_free(ctx);
 }
 
+static void test_guess_kind(void **state)
+{
+	static const struct {
+		const char *text;
+		enum mm_kind kind;
+	} cases[] = {
+		{ "{\"EventID\":4688}\n", MM_KIND_JSONL },
+		{ "type=SYSCALL msg=audit(1.000:1): comm=\"a\"\n", MM_KIND_AUDITD },
+		{ "__CURSOR=s=1\n__REALTIME_TIMESTAMP=1\n\n", MM_KIND_JOURNAL_EXPORT },
+		{ "<13>Feb  5 17:32:18 h app: x\n", MM_KIND_SYSLOG },
+		{ "Feb  5 17:32:18 host sshd[1]: Invalid user a from 192.0.2.1\n", MM_KIND_SYSLOG },
+		{ "2024-03-01T12:00:01.5+01:00 h sshd[1]: z\n", MM_KIND_SYSLOG },
+	};
+	static const uint8_t evtx[8] = { 'E', 'l', 'f', 'F', 'i', 'l', 'e', 0 };
+
+	(void)state;
+	for (size_t i = 0; i < MM_ARRAY_SIZE(cases); i++) {
+		enum mm_kind k = log_guess_kind((const uint8_t *)cases[i].text, strlen(cases[i].text));
+
+		if (k != cases[i].kind)
+			fail_msg("case %zu: %s, want %s", i, mm_kind_name(k), mm_kind_name(cases[i].kind));
+	}
+	assert_int_equal(log_guess_kind(evtx, sizeof(evtx)), MM_KIND_EVTX);
+	assert_false(log_reader_kind_ok(log_guess_kind((const uint8_t *)"hello", 5)));
+}
+
+static void test_event_json(void **state)
+{
+	struct log_field f[2] = {
+		{ "User", "a\"b", 4, 3 },
+		{ "Bin", "x\001y", 3, 3 },
+	};
+	struct log_event ev;
+	struct mm_buf b;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	ev.format = "evtx";
+	ev.record_id = 9;
+	ev.ts_us = INT64_C(1600000000000000);
+	ev.event_id = 4625;
+	ev.channel = "Security";
+	ev.src.product = "windows";
+	ev.src.service = "security";
+	ev.fields = f;
+	ev.n_fields = 2;
+	mm_buf_init(&b, 4096);
+	assert_int_equal(log_event_to_json(&ev, &b), 0);
+	assert_string_equal(b.ptr,
+			    "{\"format\":\"evtx\",\"record_id\":9,\"offset\":0,"
+			    "\"@timestamp\":\"2020-09-13T12:26:40.000000Z\","
+			    "\"logsource\":{\"product\":\"windows\",\"service\":\"security\"},"
+			    "\"event_id\":4625,\"channel\":\"Security\","
+			    "\"fields\":{\"User\":\"a\\\"b\",\"Bin\":\"x\\u0001y\"}}");
+	mm_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +304,8 @@ int main(void)
 		cmocka_unit_test(test_scan_alert),
 		cmocka_unit_test(test_scan_partial),
 		cmocka_unit_test(test_follow),
+		cmocka_unit_test(test_guess_kind),
+		cmocka_unit_test(test_event_json),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
