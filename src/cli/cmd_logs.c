@@ -15,12 +15,13 @@
  */
 #include "core/compat.h"
 #include "cli/cli.h"
-#include "logs/logs.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <unistd.h>
+
+#include "logs/logs.h"
 
 static const struct option logs_opts[] = {
 	{ "format", required_argument, NULL, 'f' },

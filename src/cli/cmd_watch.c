@@ -19,9 +19,6 @@
  */
 #include "core/compat.h"
 #include "cli/cli.h"
-#include "cli/cli_common.h"
-#include "core/sinks.h"
-#include "logs/logs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +27,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "cli/cli_common.h"
+#include "core/sinks.h"
+#include "logs/logs.h"
 
 #define WATCH_MAX_FILES 64
 #define WATCH_BLOCK (64 * 1024)

@@ -267,8 +267,8 @@ static int on_match(void *arg, const struct log_event *ev, const struct sigma_ma
 		a.user_name = user;
 		a.process_name = proc;
 		/* only a real address goes to source.ip */
-		if (ip && strspn(ip, "0123456789abcdefABCDEF.:") == strlen(ip) && strchr(ip, '.') +
-							0 != NULL)
+		if (ip && strspn(ip, "0123456789abcdefABCDEF.:") == strlen(ip) &&
+		    (strchr(ip, '.') || strchr(ip, ':')))
 			a.src_ip = ip;
 	}
 	if (m->correlation)
