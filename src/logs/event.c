@@ -10,7 +10,13 @@
 #include "logs/internal.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "logs/evtx.h"
+#include "logs/logs.h"
 
 const char *log_event_get(const struct log_event *e, const char *name, size_t *len)
 {
@@ -405,11 +411,6 @@ bool log_find_ps_encoded(const char *cmd, size_t len, const char **val, size_t *
 
 /* ---- readers: one interface over EVTX and the line-based formats ---- */
 
-#include "logs/evtx.h"
-
-#include <errno.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define READ_BLOCK (64 * 1024)
 #define ARENA_BLOCK (64 * 1024)
@@ -849,7 +850,6 @@ void log_reader_free(struct log_reader *r)
 
 /* ---- which reader fits ---- */
 
-#include "logs/logs.h"
 
 static bool line_has(const char *s, size_t n, const char *lit_s)
 {
