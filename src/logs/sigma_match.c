@@ -753,19 +753,15 @@ void sigma_val_release(struct sigma_val *v)
 
 /* ---- matching ---- */
 
-static uint8_t ltab[256];
-static int ltab_ready;
+/* ASCII lowercase of every byte, as a constant table (no init, no state) */
+#define LC(c) (uint8_t)(((c) >= 'A' && (c) <= 'Z') ? (c) + 32 : (c))
+#define L4(i) LC(i), LC((i) + 1), LC((i) + 2), LC((i) + 3)
+#define L16(i) L4(i), L4((i) + 4), L4((i) + 8), L4((i) + 12)
+#define L64(i) L16(i), L16((i) + 16), L16((i) + 32), L16((i) + 48)
+static const uint8_t ltab[256] = { L64(0), L64(64), L64(128), L64(192) };
 
 static const uint8_t *lower_tab(void)
 {
-	if (!ltab_ready) {
-		int i;
-
-		/* idempotent: concurrent first calls write the same bytes */
-		for (i = 0; i < 256; i++)
-			ltab[i] = (uint8_t)((i >= 'A' && i <= 'Z') ? i + 32 : i);
-		ltab_ready = 1;
-	}
 	return ltab;
 }
 
@@ -905,7 +901,6 @@ static bool ref_match(const struct sigma_val *v, const char *s, size_t n, const 
 	const uint8_t *a = (const uint8_t *)s, *b = (const uint8_t *)r;
 	size_t i;
 
-	lower_tab();
 	switch (v->ref_mode) {
 	case SIGMA_P_EQ:
 		if (n != rn)
@@ -1230,7 +1225,6 @@ bool sigma_rule_match(const struct sigma_rule *r, struct sigma_state *st,
 {
 	size_t i;
 
-	lower_tab();
 	if (!sigma_cond_eval_rule(r, &r->cond, st, e))
 		return false;
 	for (i = 0; i < r->n_filters; i++) {
