@@ -1,10 +1,15 @@
 /*
  * event.c — the normalised log record's helpers: field lookup, bounded
  * field lists, the Windows logsource mapping, and small decoders every
- * reader shares (UTF-16LE, decimal, PowerShell -EncodedCommand).
+ * reader shares (UTF-16LE, decimal, PowerShell -EncodedCommand); and the
+ * one reader interface (struct log_reader, internal.h): EVTX read chunk by
+ * chunk from a file or from memory, text formats through one bounded line
+ * splitter (fd, memory, or bytes fed by `mamori watch`), plus
+ * log_guess_kind() for commands that read logs without the classifier.
  *
- * Everything here is pure or writes only the caller's structures; the
- * strings an event points to live in its reader's arena (event.h).
+ * The helpers are pure or write only the caller's structures; the strings
+ * an event points to live in its reader's arena (event.h). A reader
+ * belongs to one thread.
  */
 #include "core/compat.h"
 #include "logs/internal.h"
