@@ -232,6 +232,9 @@ static int wj_line(struct text_parser *p, const struct log_line *ln, struct mm_a
 	size_t i = 0;
 
 	(void)p;
+	/* a UTF-8 byte order mark (first line of files from Windows tools) */
+	if (ln->len >= 3 && !memcmp(ln->s, "\xef\xbb\xbf", 3))
+		i = 3;
 	while (i < ln->len && (ln->s[i] == ' ' || ln->s[i] == '\t'))
 		i++;
 	if (i == ln->len)

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 static const char text[] =
-	/* Winlogbeat / ECS */
-	"{\"@timestamp\":\"2021-01-02T03:04:05.5Z\",\"host\":{\"name\":\"ws9\"},"
+	/* Winlogbeat / ECS (after a byte order mark) */
+	"\xef\xbb\xbf{\"@timestamp\":\"2021-01-02T03:04:05.5Z\",\"host\":{\"name\":\"ws9\"},"
 	"\"winlog\":{\"channel\":\"Security\",\"event_id\":4625,\"provider_name\":"
 	"\"Microsoft-Windows-Security-Auditing\",\"computer_name\":\"ws9.example\","
 	"\"record_id\":77,\"process\":{\"pid\":4,\"thread\":{\"id\":8}},"
