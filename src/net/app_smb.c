@@ -240,6 +240,31 @@ static void log_auth(struct app_ctx *ctx, const struct auth_pending *a, uint32_t
 	mm_buf_release(&b);
 }
 
+static void log_tree(struct app_ctx *ctx, uint8_t ver, const char *path)
+{
+	if (!ctx->scan || !mm_scan_wants_record(ctx->scan, "smb"))
+		return;
+	struct mm_buf b;
+	struct mm_json j;
+	char ts[MM_TIME_STR];
+	mm_buf_init(&b, 4096);
+	mm_json_init(&j, &b);
+	mm_json_object_begin(&j, NULL);
+	mm_time_format(ctx->ts_us, ts);
+	mm_json_str(&j, "@timestamp", ts);
+	mm_json_str(&j, "community_id", ctx->info->community_id);
+	mm_json_str(&j, "src_ip", ctx->info->src_ip);
+	mm_json_str(&j, "dest_ip", ctx->info->dst_ip);
+	mm_json_int(&j, "smb_version", ver);
+	mm_json_str(&j, "command", "tree_connect");
+	mm_json_str(&j, "path", path);
+	mm_json_uint(&j, "frame", ctx->frame);
+	mm_json_object_end(&j);
+	if (mm_json_finish(&j) == 0)
+		net_log_record(ctx, "smb", b.ptr, b.len);
+	mm_buf_release(&b);
+}
+
 /* A SESSION_SETUP response for request id: report the outcome. */
 static void auth_outcome(struct smb_sess *s, struct app_ctx *ctx, uint8_t ver, uint64_t id,
 			 uint32_t status)
@@ -399,6 +424,36 @@ static void smb1_session_setup(struct smb_sess *s, struct app_ctx *ctx, const st
 	auth_push(s, &a);
 }
 
+static void smb1_tree_connect(struct app_ctx *ctx, const struct smb1_msg *m)
+{
+	char path[256];
+	uint16_t plen = get_le16(m->words, m->words_len, 6);
+	if (plen > m->bytes_len)
+		return;
+	const uint8_t *p = m->bytes + plen;
+	size_t left = m->bytes_len - plen;
+	if (m->flags2 & 0x8000) {
+		if (((size_t)(p - m->raw)) & 1) {
+			if (!left)
+				return;
+			p++;
+			left--;
+		}
+		size_t k = 0;
+		while (k + 1 < left && (p[k] || p[k + 1]))
+			k += 2;
+		utf16_to_utf8(p, k, path, sizeof(path));
+	} else {
+		size_t k = 0;
+		while (k < left && p[k] && k + 1 < sizeof(path)) {
+			path[k] = (char)p[k];
+			k++;
+		}
+		path[k] = 0;
+	}
+	log_tree(ctx, 1, path);
+}
+
 static void smb1_message(struct smb_sess *s, struct app_ctx *ctx, enum app_dir dir,
 			 const uint8_t *p, size_t len, size_t wire_len)
 {
@@ -433,6 +488,8 @@ static void smb1_message(struct smb_sess *s, struct app_ctx *ctx, enum app_dir d
 	parse_trans(&m);
 	if (m.cmd == SMB1_SESSION_SETUP_ANDX)
 		smb1_session_setup(s, ctx, &m);
+	else if (m.cmd == SMB1_TREE_CONNECT_ANDX && !m.response && m.wct == 4)
+		smb1_tree_connect(ctx, &m);
 	ms17010_smb1(ctx, &s->ms, &m);
 }
 
@@ -466,6 +523,15 @@ static void smb2_message(struct smb_sess *s, struct app_ctx *ctx, enum app_dir d
 				if (boff >= 64 && (size_t)boff + blen <= mlen &&
 				    ntlmssp_auth_user(p + boff, blen, &a))
 					auth_push(s, &a);
+			}
+		}
+		if (cmd == 3 && !response && mlen >= 64 + 8) {
+			uint16_t poff = get_le16(p, mlen, 64 + 4);
+			uint16_t plen = get_le16(p, mlen, 64 + 6);
+			char path[256];
+			if (poff >= 64 && (size_t)poff + plen <= mlen) {
+				utf16_to_utf8(p + poff, plen, path, sizeof(path));
+				log_tree(ctx, 2, path);
 			}
 		}
 		if (!next || next > len || next < 64)

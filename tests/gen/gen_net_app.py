@@ -124,7 +124,8 @@ c = Conv("192.0.2.10", "192.0.2.20", 49200, 445).handshake()
 smb_session(c, [
     (0, negotiate1()), (1, negotiate1_resp()),
     (0, session_setup1(64, "")), (1, simple_resp(0x73, 64)),
-    (0, smb1(0x75, 64, struct.pack("<BBHHH", 0xff, 0, 0, 0, 1), b"\0" * 8 + b"\\\\192.0.2.20\\IPC$\0?????\0")),
+    (0, smb1(0x75, 64, struct.pack("<BBHHH", 0xff, 0, 0, 0, 1),
+             b"\0" + "\\\\192.0.2.20\\IPC$".encode("utf-16le") + b"\0\0?????\0")),
     (1, simple_resp(0x75, 64)),
     (0, trans2_req(65, 0x000e, params=b"\0" * 12)),
     (1, trans2_resp(65, 0xc0000002)),
@@ -165,7 +166,8 @@ c = Conv("192.0.2.12", "192.0.2.22", 49400, 445).handshake()
 smb_session(c, [
     (0, negotiate1()), (1, negotiate1_resp()),
     (0, session_setup1(64, "alice")), (1, simple_resp(0x73, 64)),
-    (0, smb1(0x75, 65, struct.pack("<BBHHH", 0xff, 0, 0, 0, 1), b"\0\\\\SRV\\SHARE\0A:\0")),
+    (0, smb1(0x75, 65, struct.pack("<BBHHH", 0xff, 0, 0, 0, 1),
+             b"\0" + "\\\\SRV\\SHARE".encode("utf-16le") + b"\0\0A:\0")),
     (1, simple_resp(0x75, 65)),
     (0, trans2_req(66, 0x0003, params=b"\x05\x01")),
     (1, trans2_resp(66, 0, params=b"", data=b"\0" * 24)),

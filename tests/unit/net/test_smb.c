@@ -2,7 +2,7 @@
  * test_smb.c — the SMB parser: SMB2 NTLMSSP logins paired with their
  * responses (user, domain, status), SMB1 NTLMSSP logins, messages split
  * over segments and several per segment (the EternalBlue-like train),
- * garbage that is not SMB left alone.
+ * tree connect paths (UTF-16), garbage that is not SMB left alone.
  */
 #include "core/compat.h"
 #include <setjmp.h>
@@ -32,9 +32,12 @@ static void test_smb1_login(void **st)
 	(void)st;
 	struct nt_out o;
 	assert_int_equal(nt_scan(nt_gen("net_app/smb_normal.pcap"), NULL, "smb", &o), 0);
-	assert_int_equal(o.nrecords, 1);
+	assert_int_equal(o.nrecords, 2);
 	assert_non_null(strstr(o.records.ptr, "\"smb_version\":1"));
 	assert_non_null(strstr(o.records.ptr, "\"user\":\"alice\""));
+	/* the tree connect path, UTF-16 in the message */
+	assert_non_null(strstr(o.records.ptr, "\"command\":\"tree_connect\",\"path\":"
+					      "\"\\\\\\\\SRV\\\\SHARE\""));
 	nt_out_release(&o);
 }
 
