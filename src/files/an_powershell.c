@@ -21,6 +21,8 @@
 #include "files/internal.h"
 #include "files/ps_decode.h"
 
+#include <strings.h>
+
 #define PS_EVIDENCE_MAX (32 * 1024)
 #define PS_EXCERPT 2048
 #define PS_WANTS_SPAN (64 * 1024)
@@ -122,6 +124,29 @@ static bool nested_from_us(const char *path)
 	const char *bang = path ? strrchr(path, '!') : NULL;
 
 	return bang && strncmp(bang + 1, "ps-decoded", 10) == 0;
+}
+
+/*
+ * Would Windows run this file as a script or program? The name only ever
+ * lowers a level: a plain cradle in README.md or config.yaml documents a
+ * command, a .ps1/.bat/.cmd/.js/.vbs/.hta (or a name without extension,
+ * or an e-mail attachment handed on) would run it.
+ */
+static bool runnable_name(const char *path)
+{
+	static const char *const ext[] = {
+		"ps1", "psm1", "psd1", "bat", "cmd", "vbs", "vbe", "js", "jse", "wsf", "wsh",
+		"hta", "sct", "lnk", "inf", "reg", "scr", "exe", "com", "pif",
+	};
+	const char *base = files_basename(path ? path : "");
+	const char *dot = strrchr(base, '.');
+
+	if (!dot || strncmp(base, "ps-decoded", 10) == 0)
+		return true;
+	for (size_t i = 0; i < MM_ARRAY_SIZE(ext); i++)
+		if (strcasecmp(dot + 1, ext[i]) == 0)
+			return true;
+	return false;
 }
 
 static bool ps_wants(const struct file_view *v)
@@ -312,9 +337,16 @@ static int ps_analyse(void *w, const struct file_view *v, struct mm_scan_ctx *ct
 	}
 
 	if (f.ind & PS_I_CRADLE) {
-		rc = emit(ctx, v, r, &f, &rule_cradle,
-			  (f.ind & (PS_I_ENCODED | PS_I_OBFUSCATED | PS_I_MINER)) && flags_any ?
-			  MM_LEVEL_CRITICAL : MM_LEVEL_HIGH,
+		enum mm_level lv = (f.ind & (PS_I_ENCODED | PS_I_OBFUSCATED | PS_I_MINER)) &&
+				   flags_any ? MM_LEVEL_CRITICAL : MM_LEVEL_HIGH;
+		/* a plain cradle in a file Windows does not run (README, YAML,
+		 * changelog) is an install instruction more often than an attack:
+		 * low, unless the text hides it or runs it hidden */
+		if (f.cradle_layer == 0 && !runnable_name(v->path) &&
+		    !(f.ind & (PS_I_ENCODED | PS_I_OBFUSCATED | PS_I_MINER | PS_I_SCHTASK |
+			       PS_I_HIDDEN | PS_I_SYMBOLS)))
+			lv = MM_LEVEL_LOW;
+		rc = emit(ctx, v, r, &f, &rule_cradle, lv,
 			  f.cradle_layer, "PowerShell downloads and runs code");
 		if (rc < 0)
 			goto out;

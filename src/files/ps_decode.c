@@ -145,6 +145,25 @@ int ps_utf16le_to_utf8(struct mm_buf *out, const uint8_t *in, size_t len, bool *
 	return rc;
 }
 
+/* An -EncodedCommand payload is UTF-16LE text: mostly ASCII code units
+ * (a "-e" in a changelog followed by a word decodes to noise). */
+static bool utf16_command_text(const uint8_t *d, size_t n)
+{
+	size_t units = 0, good = 0;
+
+	if (n >= 2 && d[0] == 0xff && d[1] == 0xfe) {
+		d += 2;
+		n -= 2;
+	}
+	if (n < 4 || (n & 1))
+		return false;
+	for (size_t i = 0; i + 1 < n && units < 4096; i += 2, units++)
+		if (d[i + 1] == 0 && (d[i] == '\t' || d[i] == '\n' || d[i] == '\r' ||
+				      (d[i] >= 0x20 && d[i] < 0x7f)))
+			good++;
+	return good * 10 >= units * 8;
+}
+
 static bool looks_text(const uint8_t *d, size_t n)
 {
 	size_t k = MM_MIN(n, (size_t)4096), good = 0;
@@ -329,6 +348,10 @@ static int scan_encoded(struct ps_result *r, unsigned li)
 		dec = b64(t + bs, be - bs, &dl);
 		if (!dec) {
 			r->flags |= PS_F_BAD_BASE64;
+			continue;
+		}
+		if (!utf16_command_text(dec, dl)) {
+			free(dec);
 			continue;
 		}
 		if (r->layers[li].depth + 1 > PS_MAX_DEPTH) {
@@ -841,6 +864,100 @@ static const uint8_t *find_word(const uint8_t *t, size_t n, const char *w)
 	return NULL;
 }
 
+/*
+ * Is the word at t[at..at+wl) code rather than an element of a quoted list
+ * ('Invoke-Expression', 'Invoke-History', ... in a syntax highlighter)?
+ * A quoted word is code only after an invocation operator (& 'iex',
+ * .('iex')) or as the argument of New-Object.
+ */
+static bool code_occurrence(const uint8_t *t, size_t n, size_t at, size_t wl)
+{
+	size_t b = at + wl, k;
+
+	if (at == 0 || b >= n || (t[at - 1] != '\'' && t[at - 1] != '"') || t[b] != t[at - 1])
+		return true;
+	k = at - 1;
+	while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == '(' || t[k - 1] == '\t'))
+		k--;
+	if (k > 0 && (t[k - 1] == '&' || t[k - 1] == '.'))
+		return true;
+	if (k >= 10 && files_memcasemem(t + (k > 24 ? k - 24 : 0), MM_MIN(k, (size_t)24),
+					"new-object", 10))
+		return true;
+	return false;
+}
+
+static const char *const iex_words[] = { "iex", "invoke-expression" };
+
+/* IEX used as a command: piped into, given an argument, or invoked. */
+static bool iex_call(const uint8_t *t, size_t n, size_t at, size_t wl)
+{
+	size_t a = at, b = at + wl;
+	bool quoted = at > 0 && b < n && (t[at - 1] == '\'' || t[at - 1] == '"') &&
+		      t[b] == t[at - 1];
+
+	if (!code_occurrence(t, n, at, wl))
+		return false;
+	if (quoted)
+		return true;
+	while (a > 0 && (t[a - 1] == ' ' || t[a - 1] == '\t' || t[a - 1] == '('))
+		a--;
+	if (a > 0 && (t[a - 1] == '|' || t[a - 1] == '&' || t[a - 1] == ';'))
+		return true;
+	while (b < n && (t[b] == ' ' || t[b] == '\t'))
+		b++;
+	return b < n && strchr("($\"'-[", t[b]) && t[b] != '\0';
+}
+
+static const char *const download_words[] = {
+	"net.webclient", "downloadstring", "downloaddata", "downloadfile", "invoke-webrequest",
+	"iwr", "invoke-restmethod", "irm", "start-bitstransfer", "bitsadmin", "xmlhttp",
+	"net.http.httpclient", "wget", "curl",
+};
+
+/* A download word used as code within span bytes of [lo, hi). */
+static bool download_near(const uint8_t *t, size_t n, size_t lo, size_t hi, size_t span)
+{
+	size_t s = lo > span ? lo - span : 0, e = MM_MIN(n, hi + span);
+
+	for (size_t k = 0; k < MM_ARRAY_SIZE(download_words); k++) {
+		const char *w = download_words[k];
+		size_t wl = strlen(w), i = s;
+		while (i < e) {
+			const uint8_t *p = find_word(t + i, e - i, w);
+			size_t at;
+			if (!p)
+				break;
+			at = (size_t)(p - t);
+			if (code_occurrence(t, n, at, wl))
+				return true;
+			i = at + 1;
+		}
+	}
+	return false;
+}
+
+/* An IEX call with a download next to it (the classic cradle). */
+static bool cradle_in(const uint8_t *t, size_t n)
+{
+	for (size_t k = 0; k < MM_ARRAY_SIZE(iex_words); k++) {
+		size_t wl = strlen(iex_words[k]), i = 0;
+		unsigned seen = 0;
+		while (i < n && seen < 256) {
+			const uint8_t *p = find_word(t + i, n - i, iex_words[k]);
+			size_t at;
+			if (!p)
+				break;
+			at = (size_t)(p - t);
+			seen++;
+			if (iex_call(t, n, at, wl) && download_near(t, n, at, at + wl, 512))
+				return true;
+			i = at + 1;
+		}
+	}
+	return false;
+}
+
 unsigned ps_flags_of(const char *text, size_t len)
 {
 	unsigned f = 0;
@@ -875,11 +992,6 @@ unsigned ps_flags_of(const char *text, size_t len)
 	return f;
 }
 
-static const char *const download_words[] = {
-	"net.webclient", "downloadstring", "downloaddata", "downloadfile", "invoke-webrequest",
-	"iwr", "invoke-restmethod", "irm", "start-bitstransfer", "bitsadmin", "xmlhttp",
-	"net.http.httpclient", "wget", "curl",
-};
 
 static const char *const miner_words[] = {
 	"stratum+tcp://", "stratum+ssl://", "stratum+tls://", "xmrig", "--donate-level",
@@ -889,6 +1001,9 @@ static const char *const miner_words[] = {
 
 void ps_indicators(const struct ps_result *r, struct ps_findings *f)
 {
+	unsigned here_of[PS_MAX_LAYERS];
+
+	memset(here_of, 0, sizeof here_of);
 	memset(f, 0, sizeof *f);
 	f->cradle_layer = -1;
 	f->schtask_layer = -1;
@@ -905,8 +1020,6 @@ void ps_indicators(const struct ps_result *r, struct ps_findings *f)
 			f->ind |= PS_I_ENCODED;
 		if (L->how == PS_HOW_FROM_BASE64_GZIP || L->how == PS_HOW_FROM_BASE64_DEFLATE)
 			f->ind |= PS_I_COMPRESSED;
-		if (L->how == PS_HOW_DEOBFUSCATE)
-			f->ind |= PS_I_OBFUSCATED;
 		if (find_word(t, n, "iex") || find_word(t, n, "invoke-expression"))
 			here |= PS_I_IEX;
 		for (size_t k = 0; k < MM_ARRAY_SIZE(download_words); k++)
@@ -952,13 +1065,25 @@ void ps_indicators(const struct ps_result *r, struct ps_findings *f)
 					   files_memcasemem(t, k, "|  &", 4)))
 				here |= PS_I_SYMBOLS;
 		}
+		/* a cradle: IEX called next to a download in this layer; or a
+		 * decoded layer that downloads under an IEX of its parent; or a
+		 * DownloadFile next to Start-Process */
 		if ((here & PS_I_DOWNLOAD) &&
-		    ((here & PS_I_IEX) || (f->ind & PS_I_IEX) ||
+		    (cradle_in(t, n) ||
+		     (L->parent >= 0 && (f->ind & PS_I_IEX) && L->how != PS_HOW_DEOBFUSCATE) ||
 		     ((here & PS_I_START) && find_word(t, n, "downloadfile")))) {
 			here |= PS_I_CRADLE;
 			if (f->cradle_layer < 0)
 				f->cradle_layer = (int)li;
 		}
+		/* string building that only changed cosmetics (markdown backticks,
+		 * 'a' + 'b' in a report) is no obfuscation; one that spells a
+		 * command the parent did not show is */
+		if (L->how == PS_HOW_DEOBFUSCATE && L->parent >= 0 &&
+		    (here & ~here_of[L->parent] & (PS_I_IEX | PS_I_DOWNLOAD | PS_I_SCHTASK |
+						   PS_I_START | PS_I_CRADLE)))
+			here |= PS_I_OBFUSCATED;
+		here_of[li] = here;
 		if ((here & PS_I_SCHTASK) && f->schtask_layer < 0)
 			f->schtask_layer = (int)li;
 		if (!f->url && li > 0) {

