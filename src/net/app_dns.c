@@ -403,6 +403,12 @@ static int dns_gap(void *sv, struct app_ctx *ctx, enum app_dir dir, uint64_t len
 	return 0;
 }
 
+static void dns_close(void *s, struct app_ctx *ctx)
+{
+	(void)s;
+	(void)ctx;
+}
+
 const struct app_parser app_parser_dns = {
 	.name = "dns",
 	.proto = NET_PROTO_TCP,
@@ -412,5 +418,5 @@ const struct app_parser app_parser_dns = {
 	.session_free = dns_free,
 	.data = dns_data,
 	.gap = dns_gap,
-	.close = NULL,
+	.close = dns_close,
 };

@@ -212,6 +212,12 @@ static int ftp_gap(void *sv, struct app_ctx *ctx, enum app_dir dir, uint64_t len
 	return 0;
 }
 
+static void ftp_close(void *s, struct app_ctx *ctx)
+{
+	(void)s;
+	(void)ctx;
+}
+
 const struct app_parser app_parser_ftp = {
 	.name = "ftp",
 	.proto = NET_PROTO_TCP,
@@ -221,5 +227,5 @@ const struct app_parser app_parser_ftp = {
 	.session_free = ftp_free,
 	.data = ftp_data,
 	.gap = ftp_gap,
-	.close = NULL,
+	.close = ftp_close,
 };

@@ -259,6 +259,12 @@ static int telnet_gap(void *sv, struct app_ctx *ctx, enum app_dir dir, uint64_t 
 	return 0;
 }
 
+static void telnet_close(void *s, struct app_ctx *ctx)
+{
+	(void)s;
+	(void)ctx;
+}
+
 const struct app_parser app_parser_telnet = {
 	.name = "telnet",
 	.proto = NET_PROTO_TCP,
@@ -268,5 +274,5 @@ const struct app_parser app_parser_telnet = {
 	.session_free = telnet_free,
 	.data = telnet_data,
 	.gap = telnet_gap,
-	.close = NULL,
+	.close = telnet_close,
 };

@@ -779,6 +779,12 @@ static int tls_gap(void *sv, struct app_ctx *ctx, enum app_dir dir, uint64_t len
 	return 0;
 }
 
+static void tls_close(void *s, struct app_ctx *ctx)
+{
+	(void)s;
+	(void)ctx;
+}
+
 const struct app_parser app_parser_tls = {
 	.name = "tls",
 	.proto = NET_PROTO_TCP,
@@ -788,5 +794,5 @@ const struct app_parser app_parser_tls = {
 	.session_free = tls_free,
 	.data = tls_data,
 	.gap = tls_gap,
-	.close = NULL,
+	.close = tls_close,
 };
