@@ -15,10 +15,11 @@
  */
 #include "core/compat.h"
 #include "files/analyser.h"
-#include "files/internal.h"
-#include "files/lnk.h"
 
 #include <strings.h>
+
+#include "files/internal.h"
+#include "files/lnk.h"
 
 #define AUTORUN_MAX (64 * 1024)
 #define AUTORUN_LINE_MAX 1024

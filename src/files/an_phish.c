@@ -22,12 +22,13 @@
  */
 #include "core/compat.h"
 #include "files/analyser.h"
-#include "files/internal.h"
-#include "files/mail.h"
 
 #include <strings.h>
 #include <idn2.h>
 #include <libpsl.h>
+
+#include "files/internal.h"
+#include "files/mail.h"
 
 #define PHISH_MAX_BRANDS 128
 #define PHISH_MAX_DOMAINS 6
@@ -223,11 +224,10 @@ out:
 
 static void *phish_worker_new_shared(void *shared, const struct mm_config *cfg)
 {
-	static struct phish_shared empty;
-
 	(void)cfg;
-	/* the worker state is the shared read-only state itself */
-	return shared ? shared : &empty;
+	/* the worker state is the shared read-only state itself (open() always
+	 * makes one, brands or not) */
+	return shared;
 }
 
 /* --- domains ----------------------------------------------------------- */

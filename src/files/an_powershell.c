@@ -18,10 +18,11 @@
  */
 #include "core/compat.h"
 #include "files/analyser.h"
-#include "files/internal.h"
-#include "files/ps_decode.h"
 
 #include <strings.h>
+
+#include "files/internal.h"
+#include "files/ps_decode.h"
 
 #define PS_EVIDENCE_MAX (32 * 1024)
 #define PS_EXCERPT 2048

@@ -9,10 +9,11 @@
  */
 #include "core/compat.h"
 #include "files/ps_decode.h"
-#include "files/internal.h"
 
 #include <strings.h>
 #include <zlib.h>
+
+#include "files/internal.h"
 
 #define PS_LIT_MAX (1u << 20)	/* a string literal we join or replace in */
 
