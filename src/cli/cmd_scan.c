@@ -25,7 +25,7 @@ static const char scan_usage[] =
 	"                   [-o FILE] [-q] [--deterministic] [-x] [--exclude GLOB]...\n"
 	"                   [--max-size SIZE] [--timeout SEC] [--changed] [--db FILE | --no-db]\n"
 	"                   [-c FILE] [--set KEY=VALUE]... [--log TYPES] [--level LEVEL]\n"
-	"                   PATH...\n"
+	"                   [--summary-json FILE] PATH...\n"
 	"\n"
 	"Walks every PATH, classifies each file by content and hands it to the engine\n"
 	"that owns its kind. Inputs no engine owns are reported as \"no engine yet\".\n"
@@ -48,6 +48,7 @@ static const char scan_usage[] =
 	"      --set KEY=VALUE    override one configuration key (repeatable)\n"
 	"      --log TYPES        also write transaction records (http,dns,... or all)\n"
 	"      --level LEVEL      print alerts of at least LEVEL (informational..critical)\n"
+	"      --summary-json FILE  also write the summary as one JSON object to FILE\n"
 	"\n"
 	"Exit status: 0 nothing found, 1 alerts, 2 some input was not fully examined\n"
 	"(2 wins over 1), 64 bad usage.\n";
@@ -62,6 +63,7 @@ enum {
 	OPT_NO_DB,
 	OPT_LOG,
 	OPT_LEVEL,
+	OPT_SUMMARY_JSON,
 	OPT_HELP,
 };
 
@@ -84,6 +86,7 @@ static const struct option scan_opts[] = {
 	{ "set", required_argument, NULL, CLI_OPT_SET },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -314,6 +317,80 @@ static void print_summary(FILE *f, const struct mm_scan_summary *s, const struct
 	}
 }
 
+/* The summary as one JSON object (for scripts and CI), same counts as the
+ * text summary; no duration in deterministic mode. */
+static int write_summary_json(const char *path, const struct mm_scan_summary *s,
+			      const struct cli_env *env, bool deterministic)
+{
+	struct mm_buf b;
+	struct mm_json j;
+	FILE *f = NULL;
+	int rc;
+
+	mm_buf_init(&b, 1u << 20);
+	mm_json_init(&j, &b);
+	mm_json_object_begin(&j, NULL);
+	mm_json_uint(&j, "inputs", s->inputs);
+	mm_json_uint(&j, "examined", s->examined);
+	mm_json_uint(&j, "empty", s->empty);
+	mm_json_uint(&j, "unchanged", s->unchanged);
+	mm_json_uint(&j, "bytes", s->bytes);
+	mm_json_object_begin(&j, "alerts");
+	mm_json_uint(&j, "total", s->alerts);
+	for (int l = 0; l < MM_LEVEL_COUNT; l++)
+		mm_json_uint(&j, mm_level_name((enum mm_level)l), s->alerts_by_level[l]);
+	mm_json_object_end(&j);
+	mm_json_object_begin(&j, "skipped");
+	mm_json_uint(&j, "total", s->skipped);
+	for (int r = 0; r < MM_SKIP_COUNT; r++) {
+		if (s->skipped_by_reason[r])
+			mm_json_uint(&j, mm_skip_name((enum mm_skip)r), s->skipped_by_reason[r]);
+	}
+	mm_json_object_end(&j);
+	mm_json_object_begin(&j, "partial");
+	mm_json_uint(&j, "total", s->partial);
+	for (int r = 0; r < MM_SKIP_COUNT; r++) {
+		if (s->partial_by_reason[r])
+			mm_json_uint(&j, mm_skip_name((enum mm_skip)r), s->partial_by_reason[r]);
+	}
+	mm_json_object_end(&j);
+	mm_json_object_begin(&j, "no_engine");
+	for (int k = 0; k < MM_KIND_COUNT; k++) {
+		if (s->no_engine_by_kind[k])
+			mm_json_uint(&j, mm_kind_name((enum mm_kind)k), s->no_engine_by_kind[k]);
+	}
+	mm_json_object_end(&j);
+	mm_json_object_begin(&j, "engines");
+	for (size_t i = 0; i < env->n_engines && i < MM_ARRAY_SIZE(s->by_engine); i++)
+		mm_json_uint(&j, env->engines[i]->name, s->by_engine[i]);
+	mm_json_object_end(&j);
+	mm_json_object_begin(&j, "counters");
+	for (size_t i = 0; i < s->n_counters; i++)
+		mm_json_uint(&j, s->counters[i].name, s->counters[i].value);
+	mm_json_object_end(&j);
+	mm_json_object_begin(&j, "walk");
+	mm_json_uint(&j, "directories", s->walk.dirs);
+	mm_json_uint(&j, "excluded", s->walk.excluded);
+	mm_json_uint(&j, "symlinks_not_followed", s->walk.symlinks_skipped);
+	mm_json_uint(&j, "other_fs", s->walk.other_fs);
+	mm_json_object_end(&j);
+	mm_json_uint(&j, "output_errors", s->sink_errors);
+	mm_json_bool(&j, "interrupted", s->interrupted);
+	if (!deterministic)
+		mm_json_double(&j, "duration_s", (double)s->duration_us / 1e6);
+	mm_json_object_end(&j);
+	rc = mm_json_finish(&j);
+	if (rc == 0) {
+		f = fopen(path, "w");
+		if (!f || fprintf(f, "%s\n", b.ptr) < 0)
+			rc = MM_EIO;
+		if (f && fclose(f) != 0)
+			rc = MM_EIO;
+	}
+	mm_buf_release(&b);
+	return rc;
+}
+
 static char *join_args(int argc, char **argv)
 {
 	struct mm_buf b;
@@ -364,6 +441,7 @@ static int scan_run(int argc, char **argv)
 	size_t n_excludes = 0;
 	char *exclude_csv = NULL, *args = NULL;
 	const char *format = NULL, *output = NULL, *db = NULL, *log_types = NULL;
+	const char *summary_json = NULL;
 	bool quiet = false, one_fs = false, no_db = false, want_changed = false;
 	bool threads_set = false, max_set = false, timeout_set = false;
 	uint64_t threads = 0, max_size = 0, timeout = 0;
@@ -447,6 +525,9 @@ static int scan_run(int argc, char **argv)
 				fprintf(stderr, "mamori scan: unknown level '%s'\n", optarg);
 				return CLI_EXIT_USAGE;
 			}
+			break;
+		case OPT_SUMMARY_JSON:
+			summary_json = optarg;
 			break;
 		case OPT_HELP:
 			fputs(scan_usage, stdout);
@@ -680,6 +761,10 @@ static int scan_run(int argc, char **argv)
 	}
 	if (!quiet)
 		print_summary(as_jsonl ? stderr : stdout, sum, &env, common.deterministic);
+	if (summary_json && write_summary_json(summary_json, sum, &env, common.deterministic)) {
+		fprintf(stderr, "mamori scan: cannot write %s: %s\n", summary_json, strerror(errno));
+		sum->sink_errors++;
+	}
 	{
 		uint64_t shown = 0;
 

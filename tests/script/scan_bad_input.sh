@@ -25,9 +25,11 @@ printf 'odd name\n' >"$d/$(printf 'odd\377name.txt')"
 chmod -R a+rX "$d" 2>/dev/null || true
 chmod 000 "$d/secret.txt"
 
+mkdir "$tmp/w"
+chmod 777 "$tmp/w"
 run() {
-	timeout 60 "$@" "$MAMORI_BIN" scan --no-db --deterministic --format jsonl "$d" \
-		>"$tmp/out" 2>"$tmp/err"
+	timeout 60 "$@" "$MAMORI_BIN" scan --no-db --deterministic --format jsonl \
+		--summary-json "$tmp/w/summary.json" "$d" >"$tmp/out" 2>"$tmp/err"
 }
 unreadable=1
 status=0
@@ -70,6 +72,19 @@ python3 - "$tmp/out" <<'PY' || fail=1
 import json, sys
 for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     json.loads(line)
+PY
+# the JSON summary says the same: 1 empty, the skips by reason
+python3 - "$tmp/w/summary.json" "$unreadable" <<'PY' || fail=1
+import json, sys
+s = json.load(open(sys.argv[1]))
+want = {"not a regular file": 2}
+if sys.argv[2] == "1":
+    want["unreadable"] = 1
+got = {k: v for k, v in s["skipped"].items() if k != "total"}
+assert s["empty"] == 1, s
+assert got == want, (got, want)
+assert s["skipped"]["total"] == sum(want.values()), s
+assert "duration_s" not in s, "deterministic summary has a duration"
 PY
 # the scan went on: the summary counts every regular file, empty included
 grep -q 'inputs' "$tmp/err" || { echo "FAIL: no summary on stderr" >&2; fail=1; }
