@@ -607,11 +607,14 @@ int sigma_eval(const struct sigma_ruleset *rs, struct sigma_state *st, const str
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++) {
-		const struct sigma_rule *r = rs->rules[cand[i]];
+		const struct sigma_rule *r;
 		struct sigma_match m;
+		int ri = cand[i];
 
-		if (!sigma_prefilter_pass(r, cand[i], st))
+		/* the prefilter saw none of the rule's necessary literals */
+		if (st->scanned && rs->gated && rs->gated[ri] && st->rule_mark[ri] != st->scan_gen)
 			continue;
+		r = rs->rules[ri];
 		st->evaluated++;
 		memset(&m, 0, sizeof(m));
 		if (!sigma_rule_match(r, st, e, r->silent ? NULL : &m))

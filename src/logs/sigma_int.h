@@ -253,6 +253,8 @@ struct sigma_ruleset {
 	size_t n_lits;
 	size_t n_prefiltered;	/* rules behind the prefilter */
 	size_t n_items;		/* gated items */
+	uint8_t *gated;		/* per rule: behind the prefilter (rule->lit_group >= 0),
+				 * kept apart so the candidate loop touches no rule */
 	uint32_t *lit_rules_off, *lit_rules;	/* literal -> rules needing it */
 	uint32_t *lit_items_off, *lit_items;	/* literal -> gated items */
 	uint64_t max_group_windows;
@@ -345,7 +347,6 @@ void sigma_prefilter_free(struct sigma_ruleset *rs);
 int sigma_prefilter_scan(const struct sigma_ruleset *rs, struct sigma_state *st,
 			 const struct log_event *e);
 void sigma_prefilter_scratch_free(void *scratch);
-bool sigma_prefilter_pass(const struct sigma_rule *r, int ri, const struct sigma_state *st);
 
 /* sigma_index.c: the per-stream state */
 struct sigma_state {

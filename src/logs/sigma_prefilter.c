@@ -552,6 +552,13 @@ int sigma_prefilter_build(struct sigma_ruleset *rs, struct mm_diag *diag)
 	rc = build_maps(rs, n);
 	if (rc)
 		goto out;
+	rs->gated = calloc(rs->n_rules ? rs->n_rules : 1, 1);
+	if (!rs->gated) {
+		rc = MM_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < rs->n_rules; i++)
+		rs->gated[i] = rs->rules[i]->lit_group >= 0;
 	if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n, HS_MODE_VECTORED, NULL, &db,
 				 &cerr) != HS_SUCCESS) {
 		/* without the prefilter every rule is evaluated: slower, same results */
@@ -559,6 +566,8 @@ int sigma_prefilter_build(struct sigma_ruleset *rs, struct mm_diag *diag)
 			rs->rules[i]->lit_group = -1;
 		rs->n_prefiltered = 0;
 		maps_free(rs, true);
+		free(rs->gated);
+		rs->gated = NULL;
 		sigma_problem_add(rs, "", -1, NULL, true, "prefilter disabled",
 				  "Hyperscan could not compile the literal prefilter: %s",
 				  cerr && cerr->message ? cerr->message : "unknown error");
@@ -579,20 +588,14 @@ out:
 	return 0;
 }
 
-/* True when one of the rule's necessary literals was seen (or no scan). */
-bool sigma_prefilter_pass(const struct sigma_rule *r, int ri, const struct sigma_state *st)
-{
-	if (r->lit_group < 0 || !st->scanned)
-		return true;
-	return st->rule_mark[ri] == st->scan_gen;
-}
-
 void sigma_prefilter_free(struct sigma_ruleset *rs)
 {
 	if (rs->hs_db)
 		hs_free_database(rs->hs_db);
 	rs->hs_db = NULL;
 	maps_free(rs, false);	/* the rules are already gone */
+	free(rs->gated);
+	rs->gated = NULL;
 
 }
 
