@@ -684,10 +684,13 @@ int log_reader_feed(struct log_reader *r, const uint8_t *data, size_t len)
 			return MM_ESTATE;
 		err = buf_room(r, n);
 		if (err == MM_ELIMIT) {
-			/* an over-long line is in the buffer: drop it */
-			r->st.lines_too_long++;
-			log_stats_problem(&r->st, "line at offset %" PRIu64 " longer than %u bytes,"
-					  " skipped", r->base, LOG_MAX_LINE);
+			/* an over-long line is in the buffer: drop it (counted
+			 * once, however many buffers it fills) */
+			if (!r->skipping) {
+				r->st.lines_too_long++;
+				log_stats_problem(&r->st, "line at offset %" PRIu64 " longer than %u "
+						  "bytes, skipped", r->base, LOG_MAX_LINE);
+			}
 			r->base += r->len;
 			r->len = r->pos = 0;
 			r->skipping = true;
@@ -716,9 +719,11 @@ static int fill(struct log_reader *r)
 	int err = buf_room(r, READ_BLOCK);
 
 	if (err == MM_ELIMIT) {
-		r->st.lines_too_long++;
-		log_stats_problem(&r->st, "line at offset %" PRIu64 " longer than %u bytes, skipped",
-				  r->base, LOG_MAX_LINE);
+		if (!r->skipping) {
+			r->st.lines_too_long++;
+			log_stats_problem(&r->st, "line at offset %" PRIu64 " longer than %u bytes, "
+					  "skipped", r->base, LOG_MAX_LINE);
+		}
 		r->base += r->len;
 		r->len = r->pos = 0;
 		r->skipping = true;

@@ -8,6 +8,7 @@
 #include "core/compat.h"
 #include "logs_test_util.h"
 
+#include <unistd.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -142,6 +143,37 @@ static void test_not_syslog_and_long_lines(void **state)
 	free(text);
 }
 
+/* The same through a file descriptor: a line over the cap that fills the
+ * buffer several times is skipped and counted once. */
+static void test_fd_long_line(void **state)
+{
+	char path[] = "/tmp/mamori-syslog-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+	struct log_reader *r = NULL;
+	struct log_event ev;
+	int n = 0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(dup(fd), "w");
+	assert_non_null(f);
+	fputs("Feb 20 08:35:22 h sshd[1]: Invalid user a from 192.0.2.1\n", f);
+	for (int i = 0; i < 3 * 1024 * 1024; i++)
+		fputc('A', f);
+	fputs("\nFeb 20 08:35:23 h sshd[1]: Invalid user b from 192.0.2.1", f);
+	fclose(f);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);	/* the offset dup() shares */
+	assert_int_equal(log_reader_open_fd(&r, MM_KIND_SYSLOG, fd, NULL, NULL), 0);
+	while (log_reader_next(r, &ev) == 1)
+		n++;
+	assert_int_equal(n, 2);
+	assert_int_equal(log_reader_stats(r)->lines_too_long, 1);
+	log_reader_free(r);
+	close(fd);
+	unlink(path);
+}
+
 static void test_stream_feed(void **state)
 {
 	static const char text[] = "Feb 20 08:35:22 h sshd[1]: Invalid user a from 192.0.2.1\n"
@@ -172,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_timestamps),
 		cmocka_unit_test(test_repeated),
 		cmocka_unit_test(test_not_syslog_and_long_lines),
+		cmocka_unit_test(test_fd_long_line),
 		cmocka_unit_test(test_stream_feed),
 	};
 
