@@ -437,8 +437,10 @@ static bool path_has_any(const char *p, const char *const *frags, size_t n)
 	return false;
 }
 
-/* Distinct applications among the sibling files of a file on disk. */
-static int sibling_apps(const char *disk_path, bool apps[APP_COUNT])
+/* Distinct applications among the sibling files of a file on disk; *first
+ * is cleared when a sibling store sorts before this file's name (that
+ * sibling reports the folder, so one folder gives one loot alert). */
+static int sibling_apps(const char *disk_path, bool apps[APP_COUNT], bool *first)
 {
 	char dir[4096];
 	const char *slash = strrchr(disk_path, '/');
@@ -488,6 +490,8 @@ static int sibling_apps(const char *disk_path, bool apps[APP_COUNT])
 		if (a == APP_NONE && strstr(e->d_name, "wallet.dat") && got >= 16 &&
 		    !memcmp(head + 12, "\x62\x31\x05\x00", 4))
 			a = APP_BITCOIN_BDB;	/* keys may lie past the head */
+		if (a != APP_NONE && strcmp(e->d_name, slash + 1) < 0)
+			*first = false;
 		if (a != APP_NONE && !apps[app_group[a]]) {
 			apps[app_group[a]] = true;
 			n++;
@@ -546,12 +550,14 @@ static int report_store(struct wallet_worker *w, const struct file_view *v,
 		}
 		w->loot_apps[app_group[app]] = true;
 	} else {
+		bool first = true;
+
 		memset(w->loot_apps, 0, sizeof(w->loot_apps));
 		w->loot_input[0] = '\0';
-		w->loot_reported = false;
 		w->loot_apps[app_group[app]] = true;
 		if (v->depth == 0)
-			sibling_apps(p, w->loot_apps);
+			sibling_apps(p, w->loot_apps, &first);
+		w->loot_reported = !first;
 	}
 	{
 		int n = 0;

@@ -77,6 +77,9 @@ static void test_loot(void **state)
 	a = fa_find(&H, "mamori.files.wallet.store", NULL);
 	assert_non_null(a);
 	assert_string_equal(ev_str(a, "wallet"), "metamask");
+	/* one loot alert per folder: on the store whose name sorts first */
+	assert_null(fa_find(&H, "mamori.files.wallet.loot", NULL));
+	fa_scan(&H, "wallet/loot/UTC--2024-01-01T00-00-00.000Z--008aeeda4d805471df9b2a5b0f38a0c3bcba786b");
 	a = fa_find(&H, "mamori.files.wallet.loot", NULL);
 	assert_non_null(a);
 	assert_string_equal(fa_level(a), "high");
