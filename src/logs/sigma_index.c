@@ -419,6 +419,7 @@ struct sigma_state *sigma_state_new(const struct sigma_ruleset *rs)
 		return NULL;
 	st->rs = rs;
 	st->md = sigma_match_data_new();
+	st->mctx = sigma_match_context_new();
 	st->cache = calloc(CACHE_SLOTS, sizeof(*st->cache));
 	st->cache_cap = CACHE_SLOTS;
 	st->n_f = rs->n_fnames;
@@ -431,7 +432,7 @@ struct sigma_state *sigma_state_new(const struct sigma_ruleset *rs)
 	st->pbits = calloc(st->n_pbytes ? st->n_pbytes : 1, 1);
 
 	st->corr = sigma_corr_state_new(rs);
-	if (!st->md || !st->cache || !st->fv || !st->flen || !st->fgen ||
+	if (!st->md || !st->mctx || !st->cache || !st->fv || !st->flen || !st->fgen ||
 	    !st->corr || !st->pbits || !st->rule_mark || !st->item_mark) {
 		sigma_state_free(st);
 		return NULL;
@@ -446,6 +447,7 @@ void sigma_state_free(struct sigma_state *st)
 	if (!st)
 		return;
 	sigma_match_data_free(st->md);
+	sigma_match_context_free(st->mctx);
 	if (st->cache)
 		for (i = 0; i < st->cache_cap; i++)
 			free(st->cache[i].rules);

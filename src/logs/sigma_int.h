@@ -30,6 +30,7 @@
 #define SIGMA_MAX_RULES 100000
 #define SIGMA_MAX_CORR_RULES 32		/* rules one correlation refers to */
 #define SIGMA_MAX_GROUP_BY 8
+#define SIGMA_RE_MATCH_LIMIT 200000	/* PCRE2 match/backtrack steps per value */
 
 /* How a string pattern is matched once wildcards are resolved. */
 enum sigma_pmode {
@@ -320,6 +321,10 @@ const char *sigma_field_id(struct sigma_state *st, const struct log_event *e, in
 uint32_t sigma_name_hash(const char *s, size_t n);
 void *sigma_match_data_new(void);
 void sigma_match_data_free(void *md);
+/* A match context with SIGMA_RE_MATCH_LIMIT (a hostile value cannot make a
+ * rule's regex backtrack for seconds). */
+void *sigma_match_context_new(void);
+void sigma_match_context_free(void *mctx);
 
 /* sigma_logsource.c */
 bool sigma_lsrc_matches(const struct sigma_lsrc *g, const struct log_event *e);
@@ -352,6 +357,7 @@ void sigma_prefilter_scratch_free(void *scratch);
 struct sigma_state {
 	const struct sigma_ruleset *rs;
 	void *md;		/* pcre2_match_data */
+	void *mctx;		/* pcre2_match_context: bounded backtracking */		/* pcre2_match_data */
 	void *hs_scratch;
 	uint8_t *pbits;		/* per literal id: seen in this event (bitmap) */
 	size_t n_pbytes;

@@ -973,7 +973,8 @@ static bool val_match(const struct sigma_val *v, struct sigma_state *st, const s
 		if (v->re_lid >= 0 && st->scanned &&
 		    !(st->pbits[v->re_lid >> 3] & (1u << (v->re_lid & 7))))
 			return false;
-		rc = pcre2_match(v->re, (PCRE2_SPTR)s, n, 0, 0, st->md, NULL);
+		/* over the match limit counts as no match */
+		rc = pcre2_match(v->re, (PCRE2_SPTR)s, n, 0, 0, st->md, st->mctx);
 
 		return rc >= 0;
 	}
@@ -1328,4 +1329,21 @@ void sigma_match_data_free(void *md)
 {
 	if (md)
 		pcre2_match_data_free(md);
+}
+
+void *sigma_match_context_new(void)
+{
+	pcre2_match_context *c = pcre2_match_context_create(NULL);
+
+	if (c) {
+		pcre2_set_match_limit(c, SIGMA_RE_MATCH_LIMIT);
+		pcre2_set_depth_limit(c, SIGMA_RE_MATCH_LIMIT / 10);
+	}
+	return c;
+}
+
+void sigma_match_context_free(void *mctx)
+{
+	if (mctx)
+		pcre2_match_context_free(mctx);
 }

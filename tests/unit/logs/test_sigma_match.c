@@ -68,6 +68,10 @@ static const struct mcase cases[] = {
 	{ SEL("CommandLine|re: '^second$'"), "CommandLine=first\nsecond\nthird", 0, false },
 	{ SEL("CommandLine|re|s: 'first.second'"), "CommandLine=first\nsecond", 0, true },
 	{ SEL("CommandLine|re: 'first.second'"), "CommandLine=first\nsecond", 0, false },
+	/* catastrophic backtracking is cut by the match limit: no match, no hang */
+	{ SEL("CommandLine|re: '^(a|aa)+(b|c)+\\d$'"),
+	  "CommandLine=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!",
+	  0, false },
 	/* base64 / base64offset / utf16 */
 	{ SEL("Data|base64: 'hello'"), "Data=aGVsbG8=", 0, true },
 	{ SEL("Data|base64|contains: 'hello'"), "Data=xx aGVsbG8= yy", 0, true },
