@@ -94,6 +94,12 @@ static void section_json(struct mm_json *j, const char *key, const struct pe_sec
 	mm_json_object_end(j);
 }
 
+static bool import_json(const char *dll, size_t len, void *arg)
+{
+	mm_json_strn(arg, NULL, dll, len);
+	return true;
+}
+
 static int build_evidence(const struct pe_file *pe, const struct pe_assessment *as,
 			  struct mm_buf *b)
 {
@@ -129,6 +135,10 @@ static int build_evidence(const struct pe_file *pe, const struct pe_assessment *
 	mm_json_array_end(&j);
 	if (pe->overlay_len)
 		mm_json_uint(&j, "overlay_bytes", pe->overlay_len);
+	/* imported DLLs (an infector's stub often adds none: the host's stay) */
+	mm_json_array_begin(&j, "imports");
+	(void)pe_import_dlls(pe, 16, import_json, &j);
+	mm_json_array_end(&j);
 	mm_json_object_end(&j);
 	return mm_json_finish(&j);
 }
@@ -146,9 +156,17 @@ static bool pe_verdict(const struct pe_assessment *as, const struct mm_rule_meta
 
 	for (unsigned b = weak; b; b &= b - 1)
 		nweak++;
+	/* a packer's stub also ends in a jump to the original entry point:
+	 * with packer section names, the marks only make a low anomaly */
+	if (as->packer_like && (p & (PE_INF_JUMP_TO_OEP | PE_INF_EP_IN_SLACK |
+				     PE_INF_EP_OUTSIDE_RAW)) && placement) {
+		*rule = &rule_anomaly;
+		*level = MM_LEVEL_LOW;
+		return true;
+	}
 	if ((p & PE_INF_JUMP_TO_OEP) && placement) {
 		*rule = &rule_infector;
-		*level = as->packer_like ? MM_LEVEL_MEDIUM : MM_LEVEL_HIGH;
+		*level = MM_LEVEL_HIGH;
 		return true;
 	}
 	/* code in a section's slack is a cavity infection on its own; an entry

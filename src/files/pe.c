@@ -413,6 +413,21 @@ void pe_assess(const struct pe_file *pe, struct pe_assessment *as)
 			as->props |= PE_INF_JUMP_TO_OEP;
 			as->oep_rva = t;
 			as->stub_off = at;
+		} else if (sec_end > ep_off) {
+			/* a longer stub runs its payload first and returns at its
+			 * end: look at the last bytes of code before the section's
+			 * zero padding */
+			size_t end = sec_end, start;
+			while (end > ep_off && pe->data[end - 1] == 0)
+				end--;
+			start = end > ep_off + PE_STUB_WINDOW ? end - PE_STUB_WINDOW : ep_off;
+			if (start > ep_off && end > start &&
+			    find_jump_back(pe, code, pe->data + start, end - start,
+					   pe->entry_rva + (uint32_t)(start - ep_off), &t, &at)) {
+				as->props |= PE_INF_JUMP_TO_OEP;
+				as->oep_rva = t;
+				as->stub_off = (uint32_t)(start - ep_off) + at;
+			}
 		}
 	}
 }

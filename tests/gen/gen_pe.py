@@ -12,6 +12,7 @@ software, and nothing here does anything when run.
                      ending in jmp rel32 back to the original entry point
   infected64.exe     the same on PE32+
   pushret32.exe      appended RWX section, stub returns with push imm32; ret
+  longstub32.exe     appended RWX section, 400 bytes of stub before the jmp back
   ep_outside.exe     entry point beyond every section
   ep_slack.exe       entry point inside .text's raw slack, past its vsize
   upx_like.exe       UPX0 (no raw data) / UPX1 (RWX, entry) / .rsrc: a packer
@@ -114,6 +115,11 @@ def infected(is64, style="jmp"):
         stub = bytearray(b"\x60\x90\x90\x90\x61")  # pushad, nops, popad
         rel = oep - (stub_rva + len(stub) + 5)
         stub += b"\xe9" + struct.pack("<i", rel)
+    elif style == "long":
+        # a 400-byte "payload" of harmless register moves, then the jump back
+        stub = bytearray(b"\x60" + b"\x89\xc0" * 200 + b"\x61")
+        rel = oep - (stub_rva + len(stub) + 5)
+        stub += b"\xe9" + struct.pack("<i", rel)
     else:
         image_base = 0x400000
         stub = bytearray(b"\x60\x90\x61\x68") + struct.pack("<I", image_base + oep) + b"\xc3"
@@ -135,6 +141,7 @@ def main():
     put("infected32.exe", infected(False))
     put("infected64.exe", infected(True))
     put("pushret32.exe", infected(False, style="pushret"))
+    put("longstub32.exe", infected(False, style="long"))
     put("ep_outside.exe", build(base_sections(), 0x9000))
     # .text vsize 0x20 but 0x200 raw bytes: entry at 0x1100 is in the slack
     text = bytearray(TEXT + b"\0" * (0x100 - len(TEXT)))

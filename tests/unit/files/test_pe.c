@@ -76,7 +76,8 @@ static void test_infected(void **state)
 	static struct pe_file pe;
 	struct pe_assessment as;
 	uint8_t *buf;
-	const char *names[] = { "infected32.exe", "infected64.exe", "pushret32.exe" };
+	const char *names[] = { "infected32.exe", "infected64.exe", "pushret32.exe",
+				"longstub32.exe" };
 
 	(void)state;
 	for (size_t i = 0; i < MM_ARRAY_SIZE(names); i++) {
@@ -93,6 +94,10 @@ static void test_infected(void **state)
 		assert_false(as.packer_like);
 		free(buf);
 	}
+	/* the long stub is found from the section's end, not the EP window */
+	parse_file("longstub32.exe", &pe, &as, &buf);
+	assert_int_equal(as.stub_off, 402);
+	free(buf);
 }
 
 static void test_ep_anomalies(void **state)
