@@ -102,8 +102,16 @@ static int print_row(void *arg, const struct mm_store_row *r)
 		mm_buf_append_str(&p->buf, "  host=");
 		mm_json_escape(&p->buf, r->host, strlen(r->host));
 	}
-	printf("%s  %s%-13s%s %s  run %" PRId64 "\n", ts, p->color ? "\033[1m" : "", name,
-	       p->color ? "\033[0m" : "", p->buf.ptr ? p->buf.ptr : "", r->run_id);
+	{
+		char upper[16];
+		size_t i;
+
+		for (i = 0; name[i] && i < sizeof(upper) - 1; i++)
+			upper[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 32 : name[i]);
+		upper[i] = '\0';
+		printf("%s  %s%-8s%s %s  run %" PRId64 "\n", ts, p->color ? "\033[1m" : "", upper,
+		       p->color ? "\033[0m" : "", p->buf.ptr ? p->buf.ptr : "", r->run_id);
+	}
 	return 0;
 }
 

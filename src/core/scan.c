@@ -30,7 +30,7 @@
 #include "core/pool.h"
 #include "core/time.h"
 
-#define SCAN_MAX_DEFERRED 4000000u
+#define SCAN_MAX_DEFERRED 1000000u
 #define SCAN_MAX_ENGINES 16
 
 static const char *const skip_names[] = {
