@@ -280,13 +280,17 @@ static int check_text(struct web_worker *w, const struct file_view *v, struct mm
 	const char *family = NULL;
 	const uint8_t *at = NULL, *key = NULL;
 	size_t keylen = 0;
-	bool started, throttle;
+	bool started = false, throttle = false, gate = false;
 	struct dom_hits dh;
 	struct mm_json j;
 	int rc = 0;
 
 	memset(&dh, 0, sizeof(dh));
-	for (size_t i = 0; i < MM_ARRAY_SIZE(loaders) && !at; i++) {
+	/* every constructor holds one of these: one cheap pass gates them */
+	if (files_memmem(d, len, "Anonymous(", 10) || files_memmem(d, len, "CoinHive.", 9) ||
+	    files_memmem(d, len, "deepMiner.", 10) || files_memmem(d, len, "JSE.", 4))
+		gate = true;
+	for (size_t i = 0; gate && i < MM_ARRAY_SIZE(loaders) && !at; i++) {
 		at = files_memmem(d, len, loaders[i].ctor, strlen(loaders[i].ctor));
 		if (at && !strcmp(loaders[i].ctor, "JSE.") &&
 		    !files_memmem(d, len, "jsecoin", 7))
@@ -296,8 +300,10 @@ static int check_text(struct web_worker *w, const struct file_view *v, struct mm
 			keylen = site_key(at + strlen(loaders[i].ctor), d + len, &key);
 		}
 	}
-	started = files_memmem(d, len, ".start(", 7) != NULL;
-	throttle = files_memmem(d, len, "throttle", 8) != NULL;
+	if (at) {
+		started = files_memmem(d, len, ".start(", 7) != NULL;
+		throttle = files_memmem(d, len, "throttle", 8) != NULL;
+	}
 	if (w->sh->n && files_memmem(d, len, "//", 2))
 		find_domains(w->sh, d, len, &dh);
 
