@@ -475,6 +475,9 @@ static int sibling_apps(const char *disk_path, bool apps[APP_COUNT], bool *first
 		seen++;
 		if (snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >= (int)sizeof(p))
 			continue;
+		/* never open devices or FIFOs, even for a moment */
+		if (lstat(p, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 4)
+			continue;
 		fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue;
