@@ -60,6 +60,15 @@ static int setup(void **state)
 	    "import \"string\"\n"
 	    "rule uses_string { condition: string.length(\"x\") == 1 }\n");
 	put("notes.txt", "not a rule file\n");
+	{
+		char sub[300];
+
+		snprintf(sub, sizeof(sub), "%s/parts", dir);
+		mkdir(sub, 0700);
+	}
+	put("parts/part.yara", "rule part_rule { strings: $p = \"part-marker\" condition: $p }\n");
+	put("with_include.yar", "include \"parts/part.yara\"\n"
+				"rule includer { condition: part_rule }\n");
 	return 0;
 }
 
@@ -95,7 +104,12 @@ static void test_user_rules(void **state)
 	(void)state;
 	fa_open(&h, paths, false, NULL);
 	/* good.yar loads, the two bad files are reported, with lines */
-	assert_int_equal(mm_rule_report_loaded_count(h.rep, "files"), 2);
+	/* good.yar: 2; with_include.yar: includer + part_rule (relative
+	 * include); parts/part.yara on its own: part_rule */
+	assert_int_equal(mm_rule_report_loaded_count(h.rep, "files"), 5);
+	assert_non_null(mm_catalogue_find(h.cat, "yara:with_include:part_rule"));
+	assert_non_null(mm_catalogue_find(h.cat, "yara:with_include:includer"));
+	assert_non_null(mm_catalogue_find(h.cat, "yara:part:part_rule"));
 	assert_true(rejected(&h, "broken.yar", 4));	/* libyara reports the rule's end */
 	assert_true(rejected(&h, "needs_module.yar", -1));
 	m = mm_catalogue_find(h.cat, "yara:good:pool_marker");
@@ -160,7 +174,7 @@ static void test_cache(void **state)
 		env.cache_dir = h.cache;
 		mm_diag_init(&diag);
 		assert_int_equal(mm_engine_files.open(&eng, &env, &diag), 0);
-		assert_int_equal(mm_rule_report_loaded_count(rep, "files"), 2);
+		assert_int_equal(mm_rule_report_loaded_count(rep, "files"), 5);
 		assert_int_equal(mm_rule_report_rejected_count(rep, "files"),
 				 mm_rule_report_rejected_count(h.rep, "files"));
 		assert_non_null(mm_catalogue_find(cat, "yara:good:pool_marker"));
