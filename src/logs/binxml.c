@@ -62,6 +62,7 @@ struct bx_op {
 	uint8_t depth;			/* of the element: nested BinXml goes at depth+1 */
 	uint8_t section;
 	uint8_t has_name;		/* OP_DATA: Name attribute given */
+	uint8_t defer;			/* emit after the event data (see below) */
 	const char *name;		/* OP_FIELD */
 	uint32_t name_len;
 	uint16_t n_name_parts, n_parts;
@@ -115,6 +116,8 @@ struct bx_chunk {
 	const char *unnamed[BX_MAX_UNNAMED];
 	uint32_t unnamed_len[BX_MAX_UNNAMED];
 	size_t n_unnamed;
+	struct log_field deferred[4];
+	size_t n_deferred;
 };
 
 struct bx_chunk *bx_chunk_new(struct log_reader_stats *st)
@@ -595,6 +598,11 @@ static int compile_element(struct bx_chunk *b, size_t *pos, size_t end, unsigned
 					return err;
 				op->name = tmp.s;
 				op->name_len = tmp.len;
+				/* System/Execution ProcessID and ThreadID go last:
+				 * lookups are case-insensitive and first-wins, and
+				 * EventData's ProcessId (Sysmon, 4688) is the one rules
+				 * mean */
+				op->defer = !strcmp(fn, "ProcessID") || !strcmp(fn, "ThreadID");
 			} else {
 				op->name = an;
 				op->name_len = an_len;
@@ -1174,7 +1182,16 @@ static int render_ops(struct bx_chunk *b, const struct bx_op *ops, size_t n_ops,
 			return err;
 		if (op->kind == OP_CONTAINER || absent(op, vals, n_vals))
 			continue;
-		if (op->kind == OP_FIELD) {
+		if (op->kind == OP_FIELD && op->defer && nest == 0) {
+			if (b->n_deferred < MM_ARRAY_SIZE(b->deferred)) {
+				struct log_field *d = &b->deferred[b->n_deferred++];
+
+				d->name = op->name;
+				d->name_len = op->name_len;
+				d->value = v;
+				d->value_len = vl;
+			}
+		} else if (op->kind == OP_FIELD) {
 			err = log_fields_add_ref(&b->fields, op->name, op->name_len, v, vl);
 		} else if (!op->has_name) {
 			if (b->n_unnamed < BX_MAX_UNNAMED) {
@@ -1347,6 +1364,7 @@ int bx_render_record(struct bx_chunk *b, size_t start, size_t end, struct log_ev
 
 	mm_arena_reset(&b->rec_arena);
 	b->n_unnamed = 0;
+	b->n_deferred = 0;
 	b->budget = BX_RECORD_BUDGET;
 	err = log_fields_init(&b->fields, &b->rec_arena, LOG_MAX_FIELDS, b->st);
 	if (err)
@@ -1387,6 +1405,9 @@ int bx_render_record(struct bx_chunk *b, size_t start, size_t end, struct log_ev
 			log_fields_add(&b->fields, nm, nl, b->unnamed[i], b->unnamed_len[i]);
 		}
 	}
+	for (size_t i = 0; i < b->n_deferred; i++)
+		log_fields_add_ref(&b->fields, b->deferred[i].name, b->deferred[i].name_len,
+				   b->deferred[i].value, b->deferred[i].value_len);
 	ev->fields = b->fields.v;
 	ev->n_fields = b->fields.n;
 	if (err || b->damaged)

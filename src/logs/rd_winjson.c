@@ -262,8 +262,6 @@ static int wj_line(struct text_parser *p, const struct log_line *ln, struct mm_a
 		err = err ? err : alias(&f, "Provider_Name", json_object_get(winlog, "provider_name"));
 		err = err ? err : alias(&f, "Computer", json_object_get(winlog, "computer_name"));
 		err = err ? err : alias(&f, "EventRecordID", json_object_get(winlog, "record_id"));
-		err = err ? err : alias(&f, "ProcessID", path(winlog, "process", "pid", NULL));
-		err = err ? err : alias(&f, "ThreadID", path(winlog, "process", "thread", "id"));
 		err = err ? err : alias(&f, "UserID", path(winlog, "user", "identifier", NULL));
 		err = err ? err : alias(&f, "Task", json_object_get(winlog, "task"));
 		err = err ? err : alias(&f, "Opcode", json_object_get(winlog, "opcode"));
@@ -271,6 +269,9 @@ static int wj_line(struct text_parser *p, const struct log_line *ln, struct mm_a
 			err = err ? err : flatten(&f, ed, "", 0, 1);
 		if (json_is_object(ud))
 			err = err ? err : flatten(&f, ud, "", 0, 1);
+		/* after the event data: EventData's ProcessId wins lookups */
+		err = err ? err : alias(&f, "ProcessID", path(winlog, "process", "pid", NULL));
+		err = err ? err : alias(&f, "ThreadID", path(winlog, "process", "thread", "id"));
 		{
 			const char *k;
 			json_t *v;

@@ -293,6 +293,7 @@ def proc_template():
             data('CommandLine', Sub(12, T_STR)),
             data('ParentImage', Sub(13, T_STR)),
             data('User', Sub(14, T_STR)),
+            data('ProcessId', Sub(15, T_U32)),
         ])])
 
 
@@ -300,7 +301,7 @@ def proc_record(ch, rec_id, image, cmd, parent='C:\\Windows\\explorer.exe'):
     ts = filetime(1600000000 + rec_id)
     vals = sys_values(1, ts, rec_id) + [
         (T_STR, utf16(image)), (T_STR, utf16(cmd)), (T_STR, utf16(parent)),
-        (T_STR, utf16('EXAMPLE\\alice'))]
+        (T_STR, utf16('EXAMPLE\\alice')), (T_U32, struct.pack('<I', 4242))]
     ch.record(rec_id, ts, 'proc', proc_template(), vals)
 
 

@@ -96,6 +96,24 @@ static void test_system_fields(void **state)
 	assert_null(lt_get(&run, 0, "Provider"));
 }
 
+/* EventData's ProcessId comes before System's ProcessID: lookups are
+ * case-insensitive and first-wins, and rules mean the EventData one. */
+static void test_processid_order(void **state)
+{
+	size_t i_ed = SIZE_MAX, i_sys = SIZE_MAX;
+
+	(void)state;
+	for (size_t k = 0; k < run.ev[5].n; k++) {
+		if (!strcmp(run.ev[5].names[k], "ProcessId"))
+			i_ed = k;
+		if (!strcmp(run.ev[5].names[k], "ProcessID"))
+			i_sys = k;
+	}
+	assert_true(i_ed < i_sys && i_sys != SIZE_MAX);
+	assert_string_equal(lt_get(&run, 5, "ProcessId"), "4242");
+	assert_string_equal(lt_get(&run, 5, "ProcessID"), "4");
+}
+
 static void test_nested_binxml(void **state)
 {
 	(void)state;
@@ -162,6 +180,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_value_types),
 		cmocka_unit_test(test_system_fields),
+		cmocka_unit_test(test_processid_order),
 		cmocka_unit_test(test_nested_binxml),
 		cmocka_unit_test(test_unnamed_data),
 		cmocka_unit_test(test_refs),
