@@ -201,7 +201,36 @@ static void files_close(void *state)
 	free(eng);
 }
 
-static void compute_ruleset_id(struct files_engine *eng)
+/* The bundled lists the analysers read (their contents decide results). */
+static const char *const list_files[] = { "wallet-paths.txt", "web-miner-domains.txt",
+					  "exchange-brands.txt" };
+
+static void hash_list(struct mm_buf *b, const struct mm_engine_env *env, const char *name)
+{
+	char path[4096];
+	uint8_t buf[8192], digest[32];
+	char hex[65];
+	struct mm_sha256 h;
+	size_t n, total = 0;
+	FILE *f;
+
+	if (files_list_path(env, name, path, sizeof(path)) < 0 || !(f = fopen(path, "rb")))
+		return;
+	if (mm_sha256_init(&h) == 0) {
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && total < (64u << 20)) {
+			mm_sha256_update(&h, buf, n);
+			total += n;
+		}
+		if (mm_sha256_final(&h, digest) == 0) {
+			mm_hex(digest, 32, hex);
+			mm_buf_appendf(b, "list %s=%s\n", name, hex);
+		}
+		mm_sha256_release(&h);
+	}
+	fclose(f);
+}
+
+static void compute_ruleset_id(struct files_engine *eng, const struct mm_engine_env *env)
 {
 	struct mm_buf b;
 	uint8_t digest[32];
@@ -209,6 +238,8 @@ static void compute_ruleset_id(struct files_engine *eng)
 	mm_buf_init(&b, 1 << 16);
 	mm_buf_appendf(&b, "%s\nyara=%s\n", FILES_ENGINE_VERSION,
 		       eng->yara ? files_yara_hash(eng->yara) : "none");
+	for (size_t i = 0; i < MM_ARRAY_SIZE(list_files); i++)
+		hash_list(&b, env, list_files[i]);
 	for (size_t i = 0; i < eng->n_analysers; i++)
 		mm_buf_appendf(&b, "an=%s\n", file_analysers[i]->name);
 	for (size_t i = 0; files_defaults[i].key; i++)
@@ -279,7 +310,7 @@ static int files_open(void **state, const struct mm_engine_env *env, struct mm_d
 				goto out;
 		}
 	}
-	compute_ruleset_id(eng);
+	compute_ruleset_id(eng, env);
 	*state = eng;
 	eng = NULL;
 out:

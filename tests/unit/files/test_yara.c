@@ -172,6 +172,7 @@ static void test_cache(void **state)
 		env.rule_report = rep;
 		env.rule_paths = paths;
 		env.cache_dir = h.cache;
+		env.bundled_rules_dir = getenv("MAMORI_RULES_DIR");
 		mm_diag_init(&diag);
 		assert_int_equal(mm_engine_files.open(&eng, &env, &diag), 0);
 		assert_int_equal(mm_rule_report_loaded_count(rep, "files"), 5);
