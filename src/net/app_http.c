@@ -144,7 +144,14 @@ static int hdr_append(struct http_side *s, const char *at, size_t len)
 static void side_reset(struct http_side *s)
 {
 	mm_buf_reset(&s->raw_hdr);
-	mm_buf_reset(&s->body);
+	/* a large body buffer goes back to the allocator between messages */
+	if (s->body.cap > 65536) {
+		size_t max = s->body.max;
+		mm_buf_release(&s->body);
+		mm_buf_init(&s->body, max);
+	} else {
+		mm_buf_reset(&s->body);
+	}
 	s->url_off = s->url_len = s->reason_off = s->reason_len = 0;
 	s->nhdr = 0;
 	s->hdr_dropped = 0;

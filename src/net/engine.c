@@ -31,7 +31,8 @@
 #include <arpa/inet.h>
 
 #define MAX_HOME_CIDRS 64
-#define SWEEP_INTERVAL_US 1000000
+/* timeouts are 30 s and more: sweeping every 5 s of capture time is enough */
+#define SWEEP_INTERVAL_US 5000000
 #define UDP_PROBE_MAX 8
 
 struct net_engine {
@@ -466,15 +467,17 @@ static void app_datagram(struct net_ctx *n, struct net_flow *f, enum app_dir dir
 	parser_feed(n, f, dir, data, len);
 }
 
-/* flow.c calls this before a flow leaves the table. */
-static void on_flow_end(void *arg, struct net_flow *f)
+/* Ends the application layer of a flow: delivers what reassembly still
+ * holds (holes as gaps), closes the parser. Idempotent; the flow entry
+ * itself stays for its timeout (late retransmissions, the final ACK). */
+static void app_end(struct net_ctx *n, struct net_flow *f)
 {
-	struct net_ctx *n = arg;
 	if (f->key_proto == NET_PROTO_TCP) {
 		for (int d = 0; d < 2; d++) {
 			struct deliver_arg da = { n, f, (enum app_dir)d };
 			struct reasm_out out = { cb_data, cb_gap, &da };
 			reasm_flush(&n->rg, &f->rs[d], &out);
+			f->rs[d].closed = true;
 		}
 	}
 	if (f->parser) {
@@ -486,7 +489,15 @@ static void on_flow_end(void *arg, struct net_flow *f)
 		f->parser = NULL;
 		f->session = NULL;
 	}
+	f->app_done = true;
 	probe_free(f);
+}
+
+/* flow.c calls this before a flow leaves the table. */
+static void on_flow_end(void *arg, struct net_flow *f)
+{
+	struct net_ctx *n = arg;
+	app_end(n, f);
 	for (int s = 0; s < NET_SLOT_COUNT; s++) {
 		if (f->slot[s] && f->slot_free[s])
 			f->slot_free[s](f->slot[s]);
@@ -534,8 +545,12 @@ static void tcp_packet(struct net_ctx *n, struct net_flow *f, enum app_dir dir,
 	if ((fl & TCP_RST) || (f->fin_seen[0] && f->fin_seen[1])) {
 		if (fl & TCP_RST)
 			f->rst_seen = true;
-		if (f->state != FLOW_STATE_CLOSED)
+		if (f->state != FLOW_STATE_CLOSED) {
 			flow_set_state(&n->flows, f, FLOW_STATE_CLOSED);
+			/* the conversation is over: free the parser's memory now
+			 * rather than at the timeout */
+			app_end(n, f);
+		}
 	}
 }
 
@@ -740,6 +755,8 @@ static int net_scan(void *state, void *worker, const struct mm_input *in,
 		mm_scan_skip(ctx, MM_SKIP_UNREADABLE, "cannot open the input as a stream");
 		goto out;
 	}
+	/* libpcap reads record by record: a large stdio buffer saves syscalls */
+	setvbuf(fp, NULL, _IOFBF, 1u << 20);
 	pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (!pc) {
 		fclose(fp);
