@@ -35,8 +35,9 @@ struct sigma_cand_slot {
 	bool used;
 	uint32_t hash;
 	char key[CACHE_KEY];
-	int *rules;
+	int *rules;		/* candidate rules, then the matching groups */
 	size_t n;
+	size_t n_groups;	/* at rules + n */
 };
 
 /* ---- field ids ---- */
@@ -354,6 +355,7 @@ void sigma_ruleset_free(struct sigma_ruleset *rs)
 
 	if (!rs)
 		return;
+	sigma_prefilter_free(rs);	/* first: it walks the logsource groups */
 	for (i = 0; i < rs->n_rules; i++)
 		sigma_rule_free(rs->rules[i]);
 	free(rs->rules);
@@ -381,7 +383,6 @@ void sigma_ruleset_free(struct sigma_ruleset *rs)
 	free(rs->fnames);
 	free(rs->fhash);
 	free(rs->fslot);
-	sigma_prefilter_free(rs);
 	if (rs->digest) {
 		mm_sha256_release(rs->digest);
 		free(rs->digest);
@@ -483,12 +484,13 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Candidate rules for the event into *out (owned by the state). */
+/* Candidate rules for the event into *out, followed by the indexes of the
+ * logsource groups it belongs to (*n_groups of them); owned by the state. */
 static int candidates(const struct sigma_ruleset *rs, struct sigma_state *st,
-		      const struct log_event *e, const int **out, size_t *n_out)
+		      const struct log_event *e, const int **out, size_t *n_out, size_t *n_groups)
 {
 	char key[CACHE_KEY];
-	size_t at = 0, i, n = 0, cap = 0;
+	size_t at = 0, i, n = 0, cap = 0, k2;
 	uint32_t h;
 	struct sigma_cand_slot *slot = NULL;
 	int *list = NULL;
@@ -505,24 +507,33 @@ static int candidates(const struct sigma_ruleset *rs, struct sigma_state *st,
 		    slot->key[at] == '\0') {
 			*out = slot->rules;
 			*n_out = slot->n;
+			*n_groups = slot->n_groups;
 			return 0;
 		}
 	} else {
 		h = 0;
 		at = CACHE_KEY;
 	}
+	uint8_t *match = calloc(rs->n_lsrc ? rs->n_lsrc : 1, 1);
+	size_t ng = 0;
+
+	if (!match)
+		return MM_ENOMEM;
 	for (i = 0; i < rs->n_lsrc; i++) {
 		const struct sigma_lsrc *g = &rs->lsrc[i];
 		size_t lo = 0, hi = g->n_pinned, k;
 
 		if (!sigma_lsrc_matches(g, e))
 			continue;
-		if (n + g->n_rules + g->n_pinned > cap) {
-			size_t nc = (n + g->n_rules + g->n_pinned) * 2 + 16;
+		match[i] = 1;
+		ng++;
+		if (n + g->n_rules + g->n_pinned + rs->n_lsrc > cap) {
+			size_t nc = (n + g->n_rules + g->n_pinned + rs->n_lsrc) * 2 + 16;
 			int *nl = realloc(list, nc * sizeof(*nl));
 
 			if (!nl) {
 				free(list);
+				free(match);
 				return MM_ENOMEM;
 			}
 			list = nl;
@@ -544,6 +555,19 @@ static int candidates(const struct sigma_ruleset *rs, struct sigma_state *st,
 	}
 	if (n > 1)
 		qsort(list, n, sizeof(int), cmp_int);
+	if (!list && ng) {
+		list = malloc(ng * sizeof(int));
+		if (!list) {
+			free(match);
+			return MM_ENOMEM;
+		}
+	}
+	/* the groups after the rules (room was reserved above) */
+	for (i = 0, k2 = 0; i < rs->n_lsrc; i++)
+		if (match[i])
+			list[n + k2++] = (int)i;
+	free(match);
+	*n_groups = ng;
 	if (slot) {
 		free(slot->rules);
 		slot->used = true;
@@ -552,6 +576,7 @@ static int candidates(const struct sigma_ruleset *rs, struct sigma_state *st,
 		slot->key[at] = '\0';
 		slot->rules = list;
 		slot->n = n;
+		slot->n_groups = ng;
 		*out = list;
 		*n_out = n;
 		return 0;
@@ -593,19 +618,19 @@ int sigma_eval(const struct sigma_ruleset *rs, struct sigma_state *st, const str
 	       sigma_match_fn *fn, void *arg)
 {
 	const int *cand;
-	size_t n, i;
+	size_t n, i, n_groups = 0;
 	int rc;
 
 	if (!rs || !st || !e || !rs->compiled)
 		return MM_EINVAL;
 	st->events++;
-	rc = candidates(rs, st, e, &cand, &n);
+	rc = candidates(rs, st, e, &cand, &n, &n_groups);
 	if (rc)
 		return rc;
 	if (n == 0)
 		return 0;
 	load_fields(rs, st, e);
-	rc = sigma_prefilter_scan(rs, st, e);
+	rc = sigma_prefilter_scan(rs, st, e, cand + n, n_groups);
 	if (rc)
 		return rc;
 	for (i = 0; i < n; i++) {

@@ -234,6 +234,7 @@ struct sigma_lsrc {
 	/* pinned rules: sorted (eid, rule) pairs */
 	uint64_t *pinned;
 	size_t n_pinned;
+	void *hs_db;		/* the literals of this group's rules (hs_database_t) */
 };
 
 struct sigma_ruleset {
@@ -249,8 +250,7 @@ struct sigma_ruleset {
 	void *digest;		/* running SHA-256 of the rule texts */
 	struct sigma_lsrc *lsrc;
 	size_t n_lsrc;
-	/* literal prefilter (Hyperscan) */
-	void *hs_db;
+	/* literal prefilter (Hyperscan, one database per logsource group) */
 	size_t n_lits;
 	size_t n_prefiltered;	/* rules behind the prefilter */
 	size_t n_items;		/* gated items */
@@ -350,7 +350,7 @@ int sigma_prefilter_build(struct sigma_ruleset *rs, struct mm_diag *diag);
 void sigma_prefilter_free(struct sigma_ruleset *rs);
 /* Scans the event's values: pbits, rule_mark and item_mark. */
 int sigma_prefilter_scan(const struct sigma_ruleset *rs, struct sigma_state *st,
-			 const struct log_event *e);
+			 const struct log_event *e, const int *groups, size_t n_groups);
 void sigma_prefilter_scratch_free(void *scratch);
 
 /* sigma_index.c: the per-stream state */

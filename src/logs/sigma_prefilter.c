@@ -427,14 +427,98 @@ static void maps_free(struct sigma_ruleset *rs, bool reset_items)
 	rs->n_items = 0;
 }
 
+/* Frees the per-logsource databases (the literal maps stay). */
+static void sigma_prefilter_free_dbs(struct sigma_ruleset *rs)
+{
+	size_t g;
+
+	for (g = 0; g < rs->n_lsrc; g++) {
+		if (rs->lsrc[g].hs_db)
+			hs_free_database(rs->lsrc[g].hs_db);
+		rs->lsrc[g].hs_db = NULL;
+	}
+}
+
+/* One database per logsource group, of the literals its rules use: an
+ * event is scanned only for the literals of the groups it belongs to. */
+static int compile_groups(struct sigma_ruleset *rs, const char **exprs, const size_t *lens,
+			  size_t n, char *why, size_t why_len)
+{
+	uint8_t *seen = calloc(n, 1);
+	const char **ge = malloc(n * sizeof(*ge));
+	unsigned *gi = malloc(n * sizeof(*gi)), *gf = malloc(n * sizeof(*gf));
+	size_t *gl = malloc(n * sizeof(*gl));
+	size_t g, i, s, a, it, v, k;
+	int rc = 0;
+
+	if (!seen || !ge || !gi || !gf || !gl) {
+		snprintf(why, why_len, "out of memory");
+		rc = MM_ENOMEM;
+		goto out;
+	}
+	for (g = 0; g < rs->n_lsrc && !rc; g++) {
+		hs_compile_error_t *cerr = NULL;
+		hs_database_t *db = NULL;
+		size_t m = 0;
+
+		memset(seen, 0, n);
+		for (i = 0; i < rs->n_rules; i++) {
+			const struct sigma_rule *r = rs->rules[i];
+
+			if (r->kind != SIGMA_RULE_DETECTION || r->lsrc != (int)g)
+				continue;
+			for (s = 0; s < r->n_sels; s++)
+				for (a = 0; a < r->sels[s].n_alts; a++)
+					for (it = 0; it < r->sels[s].alts[a].n_items; it++) {
+						const struct sigma_item *x = &r->sels[s].alts[a].items[it];
+
+						for (v = 0; v < x->n_vals; v++) {
+							const struct sigma_val *val = &x->vals[v];
+
+							for (k = 0; k <= val->n_pats; k++) {
+								int32_t l = k < val->n_pats ? val->pats[k].lid
+									    : val->re_lid;
+
+								if (l < 0 || (size_t)l >= n || seen[l])
+									continue;
+								seen[l] = 1;
+								ge[m] = exprs[l];
+								gl[m] = lens[l];
+								gi[m] = (unsigned)l;
+								gf[m] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+								m++;
+							}
+						}
+					}
+		}
+		if (m == 0)
+			continue;
+		if (hs_compile_lit_multi(ge, gf, gi, gl, (unsigned)m, HS_MODE_VECTORED, NULL, &db,
+					 &cerr) != HS_SUCCESS) {
+			snprintf(why, why_len, "%s", cerr && cerr->message ? cerr->message : "unknown error");
+			if (cerr)
+				hs_free_compile_error(cerr);
+			rc = MM_EDEP;
+			break;
+		}
+		rs->lsrc[g].hs_db = db;
+	}
+out:
+	free(seen);
+	free(ge);
+	free(gi);
+	free(gf);
+	free(gl);
+	return rc;
+}
+
 int sigma_prefilter_build(struct sigma_ruleset *rs, struct mm_diag *diag)
 {
 	const char **exprs = NULL;
 	unsigned *ids = NULL, *flags = NULL;
 	size_t *lens = NULL, n = 0, cap = 0, i, k, s, a, it, v;
-	hs_database_t *db = NULL;
-	hs_compile_error_t *cerr = NULL;
 	struct ltab lt = { NULL, 0 };
+	char why[256];
 	int rc = 0;
 
 	/* every string pattern with a literal of MIN_LIT bytes in a positive
@@ -559,24 +643,14 @@ int sigma_prefilter_build(struct sigma_ruleset *rs, struct mm_diag *diag)
 	}
 	for (i = 0; i < rs->n_rules; i++)
 		rs->gated[i] = rs->rules[i]->lit_group >= 0;
-	if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n, HS_MODE_VECTORED, NULL, &db,
-				 &cerr) != HS_SUCCESS) {
-		/* without the prefilter every rule is evaluated: slower, same results */
-		for (i = 0; i < rs->n_rules; i++)
-			rs->rules[i]->lit_group = -1;
-		rs->n_prefiltered = 0;
-		maps_free(rs, true);
-		free(rs->gated);
-		rs->gated = NULL;
-		sigma_problem_add(rs, "", -1, NULL, true, "prefilter disabled",
-				  "Hyperscan could not compile the literal prefilter: %s",
-				  cerr && cerr->message ? cerr->message : "unknown error");
-		if (cerr)
-			hs_free_compile_error(cerr);
-		goto out;
-	}
-	rs->hs_db = db;
 	rs->n_lits = n;
+	if (compile_groups(rs, exprs, lens, n, why, sizeof(why)) != 0) {
+		/* without the prefilter every rule is evaluated: slower, same results */
+		sigma_prefilter_free_dbs(rs);
+		rs->n_lits = 0;
+		sigma_problem_add(rs, "", -1, NULL, true, "prefilter disabled",
+				  "Hyperscan could not compile the literal prefilter: %s", why);
+	}
 out:
 	free(lt.slot);
 	free(exprs);
@@ -590,10 +664,8 @@ out:
 
 void sigma_prefilter_free(struct sigma_ruleset *rs)
 {
-	if (rs->hs_db)
-		hs_free_database(rs->hs_db);
-	rs->hs_db = NULL;
-	maps_free(rs, false);	/* the rules are already gone */
+	sigma_prefilter_free_dbs(rs);
+	maps_free(rs, false);	/* the ruleset is going away: no need to reset items */
 	free(rs->gated);
 	rs->gated = NULL;
 
@@ -629,18 +701,25 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 #define MAX_VEC 512
 
 int sigma_prefilter_scan(const struct sigma_ruleset *rs, struct sigma_state *st,
-			 const struct log_event *e)
+			 const struct log_event *e, const int *groups, size_t n_groups)
 {
 	const char *data[MAX_VEC];
 	unsigned int lens[MAX_VEC];
 	size_t n = 0, i;
 
 	st->scanned = false;
-	if (!rs->hs_db || st->n_pbytes * 8 < rs->n_lits)
+	if (!rs->n_lits || st->n_pbytes * 8 < rs->n_lits)
 		return 0;
-	if (!st->hs_scratch && hs_alloc_scratch(rs->hs_db, (hs_scratch_t **)&st->hs_scratch) !=
-				       HS_SUCCESS)
-		return 0;
+	if (!st->hs_scratch) {
+		/* one scratch big enough for every group's database */
+		for (i = 0; i < rs->n_lsrc; i++)
+			if (rs->lsrc[i].hs_db &&
+			    hs_alloc_scratch(rs->lsrc[i].hs_db, (hs_scratch_t **)&st->hs_scratch) !=
+				    HS_SUCCESS)
+				return 0;
+		if (!st->hs_scratch)
+			return 0;
+	}
 	memset(st->pbits, 0, st->n_pbytes);
 	if (++st->scan_gen == 0) {
 		memset(st->rule_mark, 0, rs->n_rules * sizeof(*st->rule_mark));
@@ -663,9 +742,13 @@ int sigma_prefilter_scan(const struct sigma_ruleset *rs, struct sigma_state *st,
 		data[n] = e->fields[i].value;
 		lens[n++] = e->fields[i].value_len;
 	}
-	if (n > 0 && hs_scan_vector(rs->hs_db, data, lens, (unsigned)n, 0, st->hs_scratch, on_match,
-				    st) != HS_SUCCESS)
-		return 0;
+	for (i = 0; i < n_groups && n > 0; i++) {
+		hs_database_t *db = rs->lsrc[groups[i]].hs_db;
+
+		if (db && hs_scan_vector(db, data, lens, (unsigned)n, 0, st->hs_scratch, on_match, st) !=
+				  HS_SUCCESS)
+			return 0;
+	}
 	st->scanned = true;
 	return 0;
 }
