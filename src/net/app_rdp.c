@@ -35,7 +35,8 @@ struct rdp_sess {
 	size_t cookie_len;
 	bool has_req, has_rsp, neg_failure;
 	uint32_t requested, selected, failure_code;
-	int64_t start_us;
+	int64_t start_us, last_us;	/* first and last data seen */
+	uint64_t last_frame;
 	uint64_t bytes[2];
 	uint64_t cr_frame;
 };
@@ -130,6 +131,8 @@ static int rdp_data(void *sv, struct app_ctx *ctx, enum app_dir dir, const uint8
 {
 	struct rdp_sess *s = sv;
 	s->bytes[dir] += len;
+	s->last_us = ctx->ts_us;
+	s->last_frame = ctx->frame;
 	if (s->done[dir])
 		return 0;
 	size_t take = MM_MIN(len, RDP_PDU_MAX - s->len[dir]);
@@ -187,9 +190,14 @@ static void rdp_close(void *sv, struct app_ctx *ctx)
 	struct rdp_sess *s = sv;
 	if (!s->cr_frame)
 		return;
-	bool session = ctx->ts_us - s->start_us > RDP_SHORT_US ||
+	bool session = s->last_us - s->start_us > RDP_SHORT_US ||
 		       s->bytes[APP_TO_CLIENT] > RDP_SESSION_BYTES;
-	net_auth_report(ctx, "rdp", session ? NET_AUTH_SUCCESS : NET_AUTH_ATTEMPT,
+	/* the outcome is dated by the connection's last data, not by when
+	 * the flow table let it go */
+	struct app_ctx at = *ctx;
+	at.ts_us = s->last_us;
+	at.frame = s->last_frame;
+	net_auth_report(&at, "rdp", session ? NET_AUTH_SUCCESS : NET_AUTH_ATTEMPT,
 			s->cookie_len ? s->cookie : NULL, s->cookie_len);
 	struct mm_buf b;
 	struct mm_json j;

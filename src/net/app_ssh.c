@@ -60,7 +60,8 @@ struct ssh_sess {
 	bool first_fail_pending;	/* decided when the second request comes */
 	bool success;
 	unsigned fails;
-	bool logged;
+	int64_t last_us;	/* last data seen, to date a failure decided at close */
+	uint64_t last_frame;
 };
 
 static int ssh_probe(const uint8_t *d, size_t len, enum app_dir dir, const struct net_flow_info *f)
@@ -284,6 +285,8 @@ static int ssh_data(void *sv, struct app_ctx *ctx, enum app_dir dir, const uint8
 {
 	struct ssh_sess *s = sv;
 	struct ssh_side *sd = &s->side[dir];
+	s->last_us = ctx->ts_us;
+	s->last_frame = ctx->frame;
 	while (len) {
 		switch (sd->phase) {
 		case PH_BANNER: {
@@ -332,8 +335,11 @@ static void ssh_close(void *sv, struct app_ctx *ctx)
 {
 	struct ssh_sess *s = sv;
 	if (s->first_fail_pending && !s->success) {
+		struct app_ctx at = *ctx;
+		at.ts_us = s->last_us;
+		at.frame = s->last_frame;
 		s->first_fail_pending = false;
-		report_fail(s, ctx);
+		report_fail(s, &at);
 	}
 	struct mm_buf b;
 	struct mm_json j;

@@ -38,10 +38,10 @@
 #include "net/bruteforce.h"
 #include "net/internal.h"
 
-#define BF_RING 128
-#define BF_USERS 16
+#define BF_RING 64
+#define BF_USERS 8
 #define BF_USER_LEN 64
-#define BF_TARGETS 16
+#define BF_TARGETS 8
 #define BF_SERVICE_LEN 16
 
 const struct mm_config_default net_bruteforce_config_defaults[] = {
@@ -59,7 +59,7 @@ const struct mm_config_default net_bruteforce_config_defaults[] = {
 	  "failed logins of one source across two or more targets in the window (spraying)" },
 	{ "net.bruteforce.report_after", "300",
 	  "seconds after which a still-running burst is reported (and counting restarts)" },
-	{ "net.bruteforce.max_tracked", "65536",
+	{ "net.bruteforce.max_tracked", "16384",
 	  "(source, target, service) keys tracked at once per input" },
 	{ NULL, NULL, NULL },
 };
@@ -220,7 +220,7 @@ static struct bf_state *bf_state_get(struct net_ctx *n)
 	st->conf.report_after_us =
 		conf_int(c, "net.bruteforce.report_after", 300, 1, 86400 * 365) * 1000000;
 	st->conf.max_tracked =
-		(size_t)conf_int(c, "net.bruteforce.max_tracked", 65536, 16, 1 << 22);
+		(size_t)conf_int(c, "net.bruteforce.max_tracked", 16384, 16, 1 << 20);
 	st->nbuckets = 1024;
 	while (st->nbuckets < st->conf.max_tracked / 2 && st->nbuckets < (1u << 20))
 		st->nbuckets <<= 1;
@@ -460,16 +460,19 @@ static void emit(struct bf_state *st, struct bf_entry *e, struct mm_scan_ctx *sc
 				 e->src_ip, e->ntargets + (size_t)e->targets_dropped,
 				 (double)(e->last_ts - e->first_ts) / 1e6,
 				 e->success_after ? ", then a successful login" : "");
-		else
+		else {
+			char users[64] = "";
+			size_t nu = e->nusers + (size_t)e->users_dropped;
+			if (nu)
+				snprintf(users, sizeof(users), ", %zu user name%s", nu, nu == 1 ? "" : "s");
 			snprintf(reason, sizeof(reason),
-				 "%" PRIu64 " %s %s logins from %s to %s:%u in %.0f s, %zu user name%s%s",
-				 n, e->failures ? "failed" : "attempted (outcome not visible)",
-				 e->service, e->src_ip, e->dst_ip, e->dst_port,
-				 (double)(e->last_ts - e->first_ts) / 1e6,
-				 e->nusers + (size_t)e->users_dropped,
-				 e->nusers + e->users_dropped == 1 ? "" : "s",
+				 "%" PRIu64 " %s %s logins from %s to %s:%u in %.0f s%s%s", n,
+				 e->failures ? "failed" : "attempted (outcome not visible)", e->service,
+				 e->src_ip, e->dst_ip, e->dst_port,
+				 (double)(e->last_ts - e->first_ts) / 1e6, users,
 				 e->success_after ? "; then a successful login (possible compromise)"
 						  : "");
+		}
 		a.reason = reason;
 		a.evidence_json = ev.ptr;
 		mm_emit_alert(scan, &a);
