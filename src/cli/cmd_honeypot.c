@@ -1,0 +1,448 @@
+/*
+ * cmd_honeypot.c — `mamori honeypot`: listens as an exposed Docker Engine
+ * API (--docker) and a vulnerable Confluence (--confluence), drops root
+ * after binding, writes every connection and request as a Cowrie-style
+ * JSON line to --log FILE (reopened on SIGHUP, for rotation) and alerts to
+ * standard output / -o FILE and the store, like scan. --replay FILE.jsonl
+ * runs recorded requests through the same emulation offline.
+ *
+ * Exit status: 1 if an alert was raised, 0 if not, 2 on an error, 64 on a
+ * bad command line.
+ */
+#include "core/compat.h"
+#include "cli/cli.h"
+#include "cli/cli_common.h"
+#include "core/sinks.h"
+#include "core/store.h"
+#include "honeypot/honeypot.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
+
+static const char honeypot_usage[] =
+	"usage: mamori honeypot [--docker ADDR:PORT] [--confluence ADDR:PORT] [--user USER]\n"
+	"                       [--log FILE] [--sensor NAME] [--max-conns N] [--max-per-ip N]\n"
+	"                       [--idle-timeout S] [--request-timeout S] [--mem-cap SIZE]\n"
+	"                       [--duration S] [-o FILE] [--format text|jsonl]\n"
+	"                       [--db FILE | --no-db] [--deterministic] [-c FILE] [--set K=V]\n"
+	"       mamori honeypot --replay FILE.jsonl [--log FILE] [options]\n"
+	"\n"
+	"Plays an exposed Docker Engine API (dockerd 20.10, API 1.41) and a Confluence\n"
+	"Server vulnerable to CVE-2019-3396; records who deploys what; never connects,\n"
+	"resolves, fetches or runs anything.\n"
+	"\n"
+	"      --docker ADDR:PORT     Docker API listener (default 0.0.0.0:2375 when no\n"
+	"                             listener is given; numeric addresses only)\n"
+	"      --confluence ADDR:PORT Confluence listener (e.g. 0.0.0.0:8090)\n"
+	"      --user USER            drop root to USER after binding (default nobody)\n"
+	"      --log FILE             records, one JSON object per line (SIGHUP reopens)\n"
+	"      --replay FILE          feed recorded requests (JSON lines) offline\n"
+	"      --sensor NAME          sensor name in records and /info (default: host name)\n"
+	"      --max-conns N          open connections in total (default 20000)\n"
+	"      --max-per-ip N         open connections per source address (default 64)\n"
+	"      --idle-timeout S       keep-alive idle time (default 120)\n"
+	"      --request-timeout S    time to send one request (default 20)\n"
+	"      --mem-cap SIZE         request bytes buffered in total (default 48M)\n"
+	"      --duration S           stop after S seconds\n"
+	"  -o, --output FILE          alerts to FILE instead of standard output\n"
+	"      --format FMT           text (default on a terminal) or jsonl\n"
+	"      --db FILE              the alert store (default ~/.local/share/mamori/mamori.db)\n"
+	"      --no-db                do not write the store\n"
+	"      --deterministic        no wall-clock values or random ids (replays)\n"
+	"  -c, --config FILE          configuration file\n"
+	"      --set KEY=VALUE        override one configuration key\n";
+
+enum {
+	OPT_DOCKER = CLI_OPT_FIRST_FREE,
+	OPT_CONFLUENCE,
+	OPT_USER,
+	OPT_LOG,
+	OPT_REPLAY,
+	OPT_SENSOR,
+	OPT_MAX_CONNS,
+	OPT_MAX_PER_IP,
+	OPT_IDLE,
+	OPT_REQUEST,
+	OPT_MEM_CAP,
+	OPT_DURATION,
+	OPT_FORMAT,
+	OPT_DB,
+	OPT_NO_DB,
+	OPT_HELP,
+};
+
+static const struct option honeypot_opts[] = {
+	{ "docker", required_argument, NULL, OPT_DOCKER },
+	{ "confluence", required_argument, NULL, OPT_CONFLUENCE },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "sensor", required_argument, NULL, OPT_SENSOR },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "max-per-ip", required_argument, NULL, OPT_MAX_PER_IP },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "request-timeout", required_argument, NULL, OPT_REQUEST },
+	{ "mem-cap", required_argument, NULL, OPT_MEM_CAP },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "output", required_argument, NULL, 'o' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "no-db", no_argument, NULL, OPT_NO_DB },
+	{ "deterministic", no_argument, NULL, CLI_OPT_DETERMINISTIC },
+	{ "config", required_argument, NULL, 'c' },
+	{ "set", required_argument, NULL, CLI_OPT_SET },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+#define MAX_ADDRS 4
+
+/* The record log: reopened on SIGHUP (called from the loop, not from a
+ * signal handler). */
+struct record_log {
+	const char *path;
+	FILE *f;
+	uint64_t failed;
+};
+
+static int log_record(void *arg, const char *json, size_t len)
+{
+	struct record_log *l = arg;
+
+	if (!l->f)
+		return 0;
+	if (fwrite(json, 1, len, l->f) != len || fputc('\n', l->f) == EOF || fflush(l->f)) {
+		l->failed++;
+		return -1;
+	}
+	return 0;
+}
+
+static void log_reopen(void *arg)
+{
+	struct record_log *l = arg;
+	FILE *f = fopen(l->path, "a");
+
+	if (!f) {
+		fprintf(stderr, "mamori honeypot: cannot reopen %s: %s (still writing the old file)\n",
+			l->path, strerror(errno));
+		return;
+	}
+	if (l->f)
+		fclose(l->f);
+	l->f = f;
+}
+
+static bool parse_secs(const char *s, uint32_t *ms)
+{
+	uint64_t v;
+
+	if (!cli_parse_uint(s, 86400 * 30, &v) || v == 0)
+		return false;
+	*ms = (uint32_t)(v * 1000);
+	return true;
+}
+
+static void chown_to(const char *path, const char *user)
+{
+	struct passwd *pw;
+	char p[4200];
+
+	if (geteuid() != 0 || !path)
+		return;
+	pw = getpwnam(user ? user : "nobody");
+	if (!pw)
+		return;
+	if (chown(path, pw->pw_uid, pw->pw_gid) != 0)
+		return;
+	snprintf(p, sizeof(p), "%s-wal", path);
+	if (chown(p, pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT)
+		return;
+	snprintf(p, sizeof(p), "%s-shm", path);
+	if (chown(p, pw->pw_uid, pw->pw_gid) != 0 && errno != ENOENT)
+		return;
+}
+
+static int honeypot_cmd(int argc, char **argv)
+{
+	struct cli_common common;
+	struct cli_env env;
+	struct honeypot_config cfg;
+	struct honeypot *hp = NULL;
+	struct mm_output *out = NULL;
+	struct mm_store *store = NULL;
+	struct mm_alert_json_opts jo;
+	struct mm_sink sink;
+	struct record_log rlog = { NULL, NULL, 0 };
+	const char *docker[MAX_ADDRS], *confl[MAX_ADDRS];
+	size_t n_docker = 0, n_confl = 0;
+	const char *user = "nobody", *replay = NULL, *sensor = NULL, *output = NULL;
+	const char *format = NULL, *db = NULL;
+	bool no_db = false;
+	uint32_t duration_ms = 0;
+	FILE *fout = stdout;
+	int64_t run_id = 0;
+	char db_path[4096];
+	int rc = CLI_EXIT_ERROR;
+	int opt;
+	uint64_t v;
+
+	memset(&common, 0, sizeof(common));
+	memset(&env, 0, sizeof(env));
+	honeypot_config_defaults(&cfg);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:c:r:", honeypot_opts, NULL)) != -1) {
+		int c = cli_common_option(&common, opt, optarg);
+		if (c < 0)
+			return CLI_EXIT_USAGE;
+		if (c > 0)
+			continue;
+		switch (opt) {
+		case OPT_DOCKER:
+		case OPT_CONFLUENCE:
+			if ((opt == OPT_DOCKER ? n_docker : n_confl) >= MAX_ADDRS) {
+				fprintf(stderr, "mamori honeypot: at most %d listeners per service\n",
+					MAX_ADDRS);
+				return CLI_EXIT_USAGE;
+			}
+			if (opt == OPT_DOCKER)
+				docker[n_docker++] = optarg;
+			else
+				confl[n_confl++] = optarg;
+			break;
+		case OPT_USER:
+			user = optarg;
+			break;
+		case OPT_LOG:
+			rlog.path = optarg;
+			break;
+		case OPT_REPLAY:
+			replay = optarg;
+			break;
+		case OPT_SENSOR:
+			sensor = optarg;
+			break;
+		case OPT_MAX_CONNS:
+		case OPT_MAX_PER_IP:
+			if (!cli_parse_uint(optarg, 1000000, &v) || v == 0) {
+				fprintf(stderr, "mamori honeypot: bad %s\n", argv[optind - 1]);
+				return CLI_EXIT_USAGE;
+			}
+			if (opt == OPT_MAX_CONNS)
+				cfg.max_conns = (uint32_t)v;
+			else
+				cfg.max_per_ip = (uint32_t)v;
+			break;
+		case OPT_IDLE:
+		case OPT_REQUEST:
+		case OPT_DURATION:
+			if (!parse_secs(optarg, opt == OPT_IDLE ? &cfg.idle_ms :
+						opt == OPT_REQUEST ? &cfg.request_ms : &duration_ms)) {
+				fprintf(stderr, "mamori honeypot: bad number of seconds: %s\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case OPT_MEM_CAP:
+			if (!cli_parse_size(optarg, &v) || v < 1024 * 1024) {
+				fprintf(stderr, "mamori honeypot: --mem-cap is at least 1M\n");
+				return CLI_EXIT_USAGE;
+			}
+			cfg.mem_cap = v;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_FORMAT:
+			if (cli_parse_format(optarg) < 0) {
+				fprintf(stderr, "mamori honeypot: --format is text or jsonl\n");
+				return CLI_EXIT_USAGE;
+			}
+			format = optarg;
+			break;
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_NO_DB:
+			no_db = true;
+			break;
+		case OPT_HELP:
+			fputs(honeypot_usage, stdout);
+			return 0;
+		default:
+			fputs(honeypot_usage, stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind != argc || (db && no_db) || (replay && (n_docker || n_confl))) {
+		if (replay && (n_docker || n_confl))
+			fprintf(stderr, "mamori honeypot: --replay runs offline; drop the listeners\n");
+		else if (db && no_db)
+			fprintf(stderr, "mamori honeypot: --db and --no-db contradict each other\n");
+		else
+			fputs(honeypot_usage, stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!replay && !n_docker && !n_confl)
+		docker[n_docker++] = "0.0.0.0:2375";
+
+	if (cli_config_load(&env, &common))
+		goto out;
+	/* no engine is opened: this sets the host name and the catalogue */
+	if (cli_engines_open(&env, &common, "honeypot"))
+		goto out;
+	cfg.sensor = sensor ? sensor : common.deterministic ? "mamori-sensor" : env.host;
+	cfg.deterministic = common.deterministic;
+
+	if (output) {
+		fout = fopen(output, "w");
+		if (!fout) {
+			fprintf(stderr, "mamori honeypot: cannot write %s: %s\n", output, strerror(errno));
+			fout = stdout;
+			goto out;
+		}
+	}
+	memset(&jo, 0, sizeof(jo));
+	jo.ingested_us = common.deterministic ? 0 : mm_now_us();
+	jo.observer_version = MM_VERSION;
+	jo.default_host = common.deterministic ? NULL : env.host;
+	out = mm_output_new(&jo);
+	if (!out)
+		goto out;
+	bool jsonl = format ? cli_parse_format(format) == 1 : !isatty(fileno(fout));
+	int sr = jsonl ? mm_sink_jsonl(&sink, fout, fout != stdout, MM_LEVEL_INFORMATIONAL, &jo)
+		       : mm_sink_text(&sink, fout, cli_use_color(fout), MM_LEVEL_INFORMATIONAL);
+	if (sr || mm_output_add(out, &sink)) {
+		fprintf(stderr, "mamori: out of memory\n");
+		goto out;
+	}
+	fout = NULL;
+
+	if (!db && !mm_config_get_bool(env.config, "store.enabled", true))
+		no_db = true;
+	if (!no_db) {
+		struct mm_store_run run;
+		struct mm_diag d;
+		const char *cfg_db = mm_config_get(env.config, "store.path", "");
+		if (!db && cfg_db && *cfg_db && cli_expand_home(cfg_db, db_path, sizeof(db_path)) == 0)
+			db = db_path;
+		if (!db) {
+			if (cli_default_db(db_path, sizeof(db_path))) {
+				fprintf(stderr, "mamori honeypot: no HOME for the store; use --db or --no-db\n");
+				goto out;
+			}
+			db = db_path;
+		}
+		mm_diag_init(&d);
+		if (mm_store_open(&store, db, &d)) {
+			fprintf(stderr, "mamori honeypot: store %s: %s\n", db, d.reason);
+			goto out;
+		}
+		memset(&run, 0, sizeof(run));
+		run.started_us = mm_now_us();
+		run.command = "honeypot";
+		run.args = replay ? replay : "";
+		run.host = env.host;
+		run.version = MM_VERSION;
+		run.status = "running";
+		if (mm_store_run_begin(store, &run, &run_id) ||
+		    mm_sink_store(&sink, store, run_id, &jo) || mm_output_add(out, &sink)) {
+			fprintf(stderr, "mamori honeypot: store %s: cannot record the run\n", db);
+			goto out;
+		}
+	}
+	if (rlog.path) {
+		rlog.f = fopen(rlog.path, "a");
+		if (!rlog.f) {
+			fprintf(stderr, "mamori honeypot: cannot write %s: %s\n", rlog.path,
+				strerror(errno));
+			goto out;
+		}
+	}
+	{
+		int r = honeypot_new(&hp, &cfg, out, env.catalogue);
+		if (r) {
+			fprintf(stderr, "mamori honeypot: %s\n", mm_strerror(r));
+			goto out;
+		}
+	}
+	honeypot_set_record_fn(hp, log_record, &rlog);
+
+	if (replay) {
+		struct mm_diag d;
+		uint64_t nreq = 0, nskip = 0;
+		mm_diag_init(&d);
+		int r = honeypot_replay(hp, replay, &nreq, &nskip, &d);
+		if (r) {
+			fprintf(stderr, "mamori honeypot: %s: %s\n", replay, d.reason);
+			goto out;
+		}
+		fprintf(stderr, "mamori honeypot: replayed %" PRIu64 " requests (%" PRIu64
+			" lines skipped)\n", nreq, nskip);
+	} else {
+		struct mm_diag d;
+		char bound[64];
+		mm_diag_init(&d);
+		for (size_t i = 0; i < n_docker + n_confl; i++) {
+			bool dk = i < n_docker;
+			const char *a = dk ? docker[i] : confl[i - n_docker];
+			int r = honeypot_listen(hp, dk ? HONEYPOT_DOCKER : HONEYPOT_CONFLUENCE, a, bound, &d);
+			if (r) {
+				fprintf(stderr, "mamori honeypot: %s\n", d.reason);
+				goto out;
+			}
+			fprintf(stderr, "mamori honeypot: %s on %s\n", dk ? "docker" : "confluence", bound);
+		}
+		if (geteuid() == 0) {
+			chown_to(rlog.path, user);
+			chown_to(store ? db : NULL, user);
+		}
+		if (honeypot_drop_privileges(user, &d)) {
+			fprintf(stderr, "mamori honeypot: %s; refusing to run\n", d.reason);
+			goto out;
+		}
+		honeypot_set_hup_fn(hp, log_reopen, &rlog);
+		int r = honeypot_run(hp, duration_ms);
+		if (r) {
+			fprintf(stderr, "mamori honeypot: event loop: %s\n", mm_strerror(r));
+			goto out;
+		}
+	}
+	{
+		const struct honeypot_stats *st = honeypot_stats(hp);
+		fprintf(stderr, "mamori honeypot: %" PRIu64 " connections, %" PRIu64 " requests, %"
+			PRIu64 " records (%" PRIu64 " failed), %" PRIu64 " alerts; refused %" PRIu64
+			" (total cap) %" PRIu64 " (per address), %" PRIu64 " timed out, %" PRIu64
+			" bad requests, %" PRIu64 " truncated bodies, %" PRIu64 " over memory cap\n",
+			st->connections, st->requests, st->records, st->records_failed, st->alerts,
+			st->refused_total, st->refused_per_ip, st->closed_timeout, st->bad_requests,
+			st->truncated_bodies, st->mem_refused);
+	}
+	mm_output_flush(out);
+	rc = mm_output_alert_count(out) ? CLI_EXIT_FOUND : CLI_EXIT_CLEAN;
+out:
+	honeypot_free(hp);
+	mm_output_free(out);
+	if (store) {
+		struct mm_store_run run;
+		memset(&run, 0, sizeof(run));
+		run.finished_us = mm_now_us();
+		run.status = rc == CLI_EXIT_ERROR ? "error" : "done";
+		mm_store_run_end(store, run_id, &run);
+		mm_store_close(store);
+	}
+	if (fout && fout != stdout)
+		fclose(fout);
+	if (rlog.f)
+		fclose(rlog.f);
+	cli_env_release(&env);
+	return rc;
+}
+
+const struct cli_command cli_command_honeypot = {
+	.name = "honeypot",
+	.synopsis = "play an exposed Docker API and a vulnerable Confluence; record and alert",
+	.usage = honeypot_usage,
+	.run = honeypot_cmd,
+};
