@@ -21,6 +21,10 @@ the bundled list, the addresses are documentation ranges.
   jsonrpc_benign.pcap   line JSON-RPC of a non-mining method: silent
   dns_benign.pcap       DNS for www.example.org with CNAME/AAAA/TXT/MX: silent
   tls_benign.pcap       ClientHello for www.example.org: silent
+  tls12_cert.pcap       TLS 1.2 ServerHello + Certificate (a DER structure
+                        with subject CN=pool.example.net,O=Mamori Test and
+                        issuer CN=Mamori Test CA,C=ZZ), records split over
+                        segments
   wallets.txt           the addresses used, one "name address" per line
   ja3.txt               the JA3 string and MD5 of tls_pool.pcap's hello,
                         computed here, and its JA4
@@ -128,6 +132,47 @@ def tls_server_hello():
     return b"\x16\x03\x03" + struct.pack(">H", len(hs)) + hs + b"\x14\x03\x03\x00\x01\x01"
 
 
+def der(tag, body):
+    n = len(body)
+    if n < 0x80:
+        ln = bytes([n])
+    elif n < 0x100:
+        ln = b"\x81" + bytes([n])
+    else:
+        ln = b"\x82" + struct.pack(">H", n)
+    return bytes([tag]) + ln + body
+
+
+def der_name(pairs):
+    oids = {"CN": 3, "C": 6, "O": 10}
+    return der(0x30, b"".join(der(0x31, der(0x30, der(0x06, bytes([0x55, 0x04, oids[k]])) +
+                                               der(0x0c, v.encode()))) for k, v in pairs))
+
+
+def tls12_cert_flight():
+    tbs = der(0x30, der(0xa0, der(0x02, b"\x02")) + der(0x02, b"\x01\x23") +
+              der(0x30, der(0x06, bytes([0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b]))) +
+              der_name([("CN", "Mamori Test CA"), ("C", "ZZ")]) +
+              der(0x30, der(0x17, b"230101000000Z") + der(0x17, b"330101000000Z")) +
+              der_name([("CN", "pool.example.net"), ("O", "Mamori Test")]) +
+              der(0x30, der(0x30, der(0x06, b"\x2a\x86\x48\xce\x3d\x02\x01")) + der(0x03, b"\x00" + bytes(65))))
+    cert = der(0x30, tbs + der(0x30, der(0x06, b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0b")) +
+               der(0x03, b"\x00" + bytes(64)))
+    cl = struct.pack(">I", len(cert))[1:] + cert
+    body = struct.pack(">I", len(cl))[1:] + cl
+    cert_msg = b"\x0b" + struct.pack(">I", len(body))[1:] + body
+    sh = b"\x03\x03" + bytes(32) + b"\x00" + b"\xc0\x2f" + b"\x00"
+    sh_msg = b"\x02" + struct.pack(">I", len(sh))[1:] + sh
+    done = b"\x0e\x00\x00\x00"
+    # the ServerHello and the first half of the Certificate in one record,
+    # the rest of the Certificate and ServerHelloDone in a second one
+    flight = sh_msg + cert_msg + done
+    cut = len(sh_msg) + len(cert_msg) // 2
+    r1, r2 = flight[:cut], flight[cut:]
+    return (b"\x16\x03\x03" + struct.pack(">H", len(r1)) + r1 +
+            b"\x16\x03\x03" + struct.pack(">H", len(r2)) + r2)
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
@@ -226,6 +271,13 @@ def main():
     c.send(1, tls_server_hello())
     c.close()
     write(os.path.join(out, "tls_benign.pcap"), ether(c.pkts))
+
+    rec, _, _, _ = tls_client_hello("pool.example.net", grease=False)
+    c = Conv(CLI, "203.0.113.26", 50009, 8443).handshake()
+    c.send(0, rec)
+    c.send(1, tls12_cert_flight(), mss=90)
+    c.close()
+    write(os.path.join(out, "tls12_cert.pcap"), ether(c.pkts))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
  * cipher and extension) gives the JA3 string, its MD5 and JA4 that the
  * generator computed independently (ja3.txt); the ServerHello gives JA3S
  * and the TLS 1.3 version from supported_versions; a pool SNI raises
- * mamori.net.mining.pool-tls and a benign one nothing.
+ * mamori.net.mining.pool-tls and a benign one nothing; a TLS 1.2
+ * certificate split over records gives its subject and issuer.
  */
 #include "core/compat.h"
 #include <setjmp.h>
@@ -53,11 +54,27 @@ static void test_benign(void **st)
 	nt_out_release(&o);
 }
 
+static void test_certificate(void **st)
+{
+	(void)st;
+	struct nt_out o;
+	/* a TLS 1.2 flight whose Certificate message spans two records, each
+	 * cut over several segments */
+	assert_int_equal(nb_scan(nt_gen("net_b_mining/tls12_cert.pcap"), NULL, "tls", &o), 0);
+	assert_non_null(strstr(o.records.ptr, "\"type\":\"certificate\",\"subject\":"
+					      "\"CN=pool.example.net,O=Mamori Test\",\"issuer\":"
+					      "\"CN=Mamori Test CA,C=ZZ\""));
+	assert_non_null(strstr(o.records.ptr, "\"ja3s\":\"771,49199,\""));
+	assert_int_equal(o.nalerts, 0);
+	nt_out_release(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fingerprints),
 		cmocka_unit_test(test_benign),
+		cmocka_unit_test(test_certificate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
