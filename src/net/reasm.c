@@ -96,7 +96,7 @@ static void drain(struct reasm_global *g, struct reasm_stream *s, const struct r
 		if (rel > 0)
 			break;
 		s->segs = x->next;
-		uint32_t skip = (uint32_t)-rel;
+		uint32_t skip = s->next_seq - x->seq;	/* unsigned: no overflow */
 		if (skip < x->len)
 			deliver(g, s, x->data + skip, x->len - skip, out);
 		seg_free(g, s, x);
@@ -155,7 +155,7 @@ static void enqueue(struct reasm_global *g, struct reasm_stream *s, uint32_t seq
 		/* the hole before seq may now be gone */
 		int32_t rel = SEQ_DIFF(seq, s->next_seq);
 		if (rel <= 0) {
-			uint32_t skip = (uint32_t)-rel;
+			uint32_t skip = s->next_seq - seq;
 			if (skip >= len)
 				return;
 			seq += skip;
@@ -230,7 +230,7 @@ void reasm_segment(struct reasm_global *g, struct reasm_stream *s, uint32_t seq,
 		return;
 	int32_t rel = SEQ_DIFF(seq, s->next_seq);
 	if (rel < 0) {
-		uint32_t old = (uint32_t)-rel;
+		uint32_t old = s->next_seq - seq;
 		if (old >= len) {
 			g->st.retransmitted += len;
 			return;
