@@ -103,8 +103,13 @@ static void test_queue_is_bounded(void **state)
 	assert_non_null(pr.pool);
 	assert_int_equal(pthread_create(&t, NULL, produce, &pr), 0);
 	usleep(200 * 1000);
-	/* two items held by the blocked workers, three in the queue */
-	assert_int_equal(atomic_load(&pr.submitted), 5);
+	{
+		int n = atomic_load(&pr.submitted);
+
+		/* the queue (3) is full and at most the two blocked workers hold
+		 * one item each: the producer is stuck between 3 and 5 */
+		assert_true(n >= 3 && n <= 5);
+	}
 	atomic_store(&c.release, true);
 	pthread_join(t, NULL);
 	mm_pool_free(pr.pool);
