@@ -251,7 +251,7 @@ static bool printable(const uint8_t *p, size_t n)
 	if (!n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t')
+		if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\r' && p[i] != '\t') || p[i] >= 0x7f)
 			bad++;
 	}
 	return bad * 20 <= n;
@@ -300,6 +300,12 @@ static void scan_base64(struct hp_ind *in, const char *t, size_t len, int depth)
 		for (size_t k = b; k < i && !mixed; k++)
 			mixed = is_digit(t[k]) || t[k] == '+' || t[k] == '/' || t[k] == '=';
 		if (!mixed)
+			continue;
+		/* hex (hashes, 0x addresses) is not Base64 text */
+		bool hex = true;
+		for (size_t k = b; k < i && hex; k++)
+			hex = is_digit(t[k]) || (t[k] >= 'a' && t[k] <= 'f') || (t[k] >= 'A' && t[k] <= 'F');
+		if (hex)
 			continue;
 		if (!dec && !(dec = malloc(DECODE_MAX)))
 			break;
