@@ -331,6 +331,9 @@ int mm_emit_alert(struct mm_scan_ctx *ctx, const struct mm_alert *a)
 }
 
 static void ctx_report(struct mm_scan_ctx *ctx, enum mm_skip why, bool partial,
+		       const char *fmt, va_list ap) MM_PRINTF(4, 0);
+
+static void ctx_report(struct mm_scan_ctx *ctx, enum mm_skip why, bool partial,
 		       const char *fmt, va_list ap)
 {
 	char detail[512];
