@@ -240,6 +240,8 @@ static void test_routing_and_summary(void **state)
 	assert_int_equal(sum->skipped_by_reason[MM_SKIP_NO_ENGINE], 1);
 	assert_int_equal(sum->skipped_by_reason[MM_SKIP_NOT_REGULAR], 1);
 	assert_int_equal(sum->skipped, 4);
+	/* every input is accounted for exactly once */
+	assert_int_equal(sum->inputs, sum->examined + sum->skipped + sum->partial + sum->unchanged);
 	assert_int_equal(sum->no_engine_by_kind[MM_KIND_BINARY], 1);
 	assert_int_equal(sum->by_engine[0], 5);
 	assert_int_equal(sum->n_counters, 2);
