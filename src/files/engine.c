@@ -2,8 +2,9 @@
  * engine.c — the file engine's driver: `const struct mm_engine
  * mm_engine_files`.
  *
- * For each input the pipeline hands over (any file-ish kind), scan() maps
- * the file read-only, hashes it (SHA-256), builds a struct file_view and
+ * For each input the pipeline hands over (any file-ish kind), scan() reads
+ * the file (up to 1 MiB, into the worker's buffer) or maps it read-only
+ * (larger ones), hashes it (SHA-256), builds a struct file_view and
  * runs, in order: the YARA rules (yara.c), every analyser of the generated
  * table file_analysers[] whose kinds mask has the view's kind or whose
  * wants() says yes, and — for archives and compressed streams — the
@@ -25,11 +26,14 @@
 #include "core/compat.h"
 #include "files/internal.h"
 
+#include <errno.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define FILES_ENGINE_VERSION "files-engine/1"
 #define FILES_PATH_MAX 4096
+#define FILES_READ_MAX (1u << 20)
 
 static const struct mm_config_default files_defaults[] = {
 	{ "files.archive.member_max", "128M",
@@ -330,6 +334,7 @@ static void files_worker_close(void *worker)
 	}
 	free(w->an_state);
 	files_yara_scanner_free(w->yscan);
+	free(w->readbuf);
 	free(w);
 }
 
@@ -377,15 +382,53 @@ out:
 	return rc;
 }
 
+/* Reads a file of at most FILES_READ_MAX bytes into w->readbuf; *len is
+ * what was read (a file that shrank is examined as what is left). */
+static int read_small(struct files_worker *w, const struct mm_input *in, size_t *len,
+		      struct mm_scan_ctx *ctx)
+{
+	size_t want = *len, got = 0;
+
+	if (w->readcap < want) {
+		size_t cap = MM_MAX(want, (size_t)65536);
+		uint8_t *nb = realloc(w->readbuf, cap);
+
+		if (!nb)
+			return MM_ENOMEM;
+		w->readbuf = nb;
+		w->readcap = cap;
+	}
+	while (got < want) {
+		ssize_t n = pread(in->fd, w->readbuf + got, want - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			mm_scan_skip(ctx, MM_SKIP_UNREADABLE, "read failed: %s", strerror(errno));
+			return MM_EIO;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < want)
+		mm_scan_partial(ctx, MM_SKIP_TRUNCATED, "file shrank while read (%zu of %zu bytes)",
+				got, want);
+	*len = got;
+	return 0;
+}
+
 static int files_scan_input(void *state, void *worker, const struct mm_input *in,
 			    struct mm_scan_ctx *ctx)
 {
 	struct files_engine *eng = state;
+	struct files_worker *w = worker;
 	struct files_scan scan;
 	struct file_view v;
 	uint8_t digest[32];
 	char hex[65];
 	void *map = NULL;
+	const uint8_t *data = (const uint8_t *)"";
 	size_t len = 0;
 	int rc = 0;
 
@@ -399,7 +442,14 @@ static int files_scan_input(void *state, void *worker, const struct mm_input *in
 		return 0;
 	}
 	len = (size_t)in->size;
-	if (len) {
+	if (len && len <= FILES_READ_MAX) {
+		/* small files are read into the worker's buffer: cheaper than a
+		 * mapping, and a file truncated under us cannot fault */
+		rc = read_small(w, in, &len, ctx);
+		if (rc < 0)
+			return rc == MM_ENOMEM ? rc : 0;
+		data = w->readbuf;
+	} else if (len) {
 		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, in->fd, 0);
 		if (map == MAP_FAILED) {
 			map = NULL;
@@ -407,8 +457,9 @@ static int files_scan_input(void *state, void *worker, const struct mm_input *in
 			return 0;
 		}
 		(void)madvise(map, len, MADV_SEQUENTIAL);
+		data = map;
 	}
-	mm_sha256(map ? map : "", len, digest);
+	mm_sha256(data, len, digest);
 	mm_hex(digest, 32, hex);
 
 	memset(&scan, 0, sizeof(scan));
@@ -420,7 +471,7 @@ static int files_scan_input(void *state, void *worker, const struct mm_input *in
 
 	memset(&v, 0, sizeof(v));
 	v.path = in->path;
-	v.data = map ? map : (const uint8_t *)"";
+	v.data = data;
 	v.len = len;
 	v.kind = in->kind;
 	v.depth = 0;

@@ -46,6 +46,8 @@ struct files_worker {
 	struct files_engine *eng;
 	struct files_yara_scanner *yscan;	/* NULL without rules */
 	void **an_state;			/* per analyser */
+	uint8_t *readbuf;	/* small files are read, not mapped */
+	size_t readcap;
 };
 
 #define FILES_SCAN_MAGIC 0x6d6d6673u
