@@ -149,6 +149,8 @@ struct ms17010_flow {
 	struct evid romance;
 	const char *romance_reason;
 	int64_t romance_ts;
+	uint16_t romance_mid;
+	uint8_t romance_cmd;
 	/* doublepulsar */
 	uint32_t dp_count;
 };
@@ -209,6 +211,28 @@ static void pend_del(struct ms17010_flow *st, struct pend *p)
 	st->npend--;
 }
 
+static const char *cmd_name(uint8_t cmd)
+{
+	switch (cmd) {
+	case SMB1_TRANS:
+		return "TRANSACTION";
+	case SMB1_TRANS_SECONDARY:
+		return "TRANSACTION_SECONDARY";
+	case SMB1_TRANS2:
+		return "TRANSACTION2";
+	case SMB1_TRANS2_SECONDARY:
+		return "TRANSACTION2_SECONDARY";
+	case SMB1_NT_TRANS:
+		return "NT_TRANSACT";
+	case SMB1_NT_TRANS_SECONDARY:
+		return "NT_TRANSACT_SECONDARY";
+	case SMB1_WRITE_ANDX:
+		return "WRITE_ANDX";
+	default:
+		return "other";
+	}
+}
+
 static void hex32(char *out, size_t cap, uint32_t v)
 {
 	snprintf(out, cap, "0x%08x", v);
@@ -233,6 +257,8 @@ static void romance(struct ms17010_flow *st, const struct smb1_msg *m, const cha
 	if (!st->romance.n) {
 		st->romance_reason = why;
 		st->romance_ts = m->ts_us;
+		st->romance_mid = m->mid;
+		st->romance_cmd = m->cmd;
 	}
 	evid_add(&st->romance, m->frame);
 }
@@ -552,6 +578,8 @@ static void emit_romance(struct app_ctx *ctx, struct ms17010_flow *st)
 	mm_json_init(&j, &ev);
 	mm_json_object_begin(&j, NULL);
 	mm_json_str(&j, "anomaly", st->romance_reason);
+	mm_json_str(&j, "command", cmd_name(st->romance_cmd));
+	mm_json_uint(&j, "mid", st->romance_mid);
 	mm_json_uint(&j, "count", st->romance.n);
 	evid_json(&j, "frames", &st->romance);
 	mm_json_object_end(&j);

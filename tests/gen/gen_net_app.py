@@ -12,6 +12,8 @@ are set, the data is filler).
                          echo carrying a short token
   smb_doublepulsar.pcap  Trans2 SESSION_SETUP MID 65 with a timeout code,
                          reply MID 81 STATUS_NOT_IMPLEMENTED
+  smb_romance.pcap       a Trans request announcing 100 data bytes and a
+                         Trans secondary writing 50 bytes at displacement 80
   smb_normal.pcap        a normal SMB1 session (NTLMSSP login "alice", tree
                          connect, Trans2 QUERY_FS_INFORMATION, echo): silent
   smb2_logon.pcap        SMB2 NTLMSSP logins: 3 x "bob" STATUS_LOGON_FAILURE,
@@ -160,6 +162,31 @@ smb_session(c, [
 ])
 c.close()
 write(p("smb_doublepulsar.pcap"), ether(c.pkts))
+
+# ---- EternalRomance/Champion-style transaction anomalies ----
+def trans_req(mid, total_data, data):
+    poff = 32 + 1 + 28 + 2 + 2 + 1
+    words = struct.pack("<HHHHBBHIHHHHHBB", 0, total_data, 0, 1024, 0, 0, 0, 0, 0, 0, poff,
+                        len(data), poff, 1, 0) + b"\x26\x00"
+    return smb1(0x25, mid, words, b"\0" + data)
+
+
+def trans_secondary(mid, total_data, disp, data):
+    doff = 32 + 1 + 16 + 2 + 1
+    words = struct.pack("<HHHHHHHH", 0, total_data, 0, 0, 0, len(data), doff, disp)
+    return smb1(0x26, mid, words, b"\0" + data)
+
+
+c = Conv("192.0.2.14", "192.0.2.24", 49600, 445).handshake()
+smb_session(c, [
+    (0, negotiate1()), (1, negotiate1_resp()),
+    (0, session_setup1(64, "")), (1, simple_resp(0x73, 64)),
+    (0, trans_req(70, 100, b"\x01" * 50)),
+    # displacement 80 + 50 bytes runs past the announced total of 100
+    (0, trans_secondary(70, 100, 80, b"\x02" * 50)),
+])
+c.close()
+write(p("smb_romance.pcap"), ether(c.pkts))
 
 # ---- a normal SMB1 session ----
 c = Conv("192.0.2.12", "192.0.2.22", 49400, 445).handshake()

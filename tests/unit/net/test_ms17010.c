@@ -45,6 +45,21 @@ static void test_doublepulsar(void **st)
 	nt_out_release(&o);
 }
 
+static void test_romance(void **st)
+{
+	(void)st;
+	struct nt_out o;
+	assert_int_equal(nt_scan(nt_gen("net_app/smb_romance.pcap"), NULL, NULL, &o), 0);
+	assert_int_equal(o.nalerts, 1);
+	const char *a = o.alerts.ptr;
+	assert_non_null(strstr(a, "\"id\":\"mamori.net.smb.ms17-010.eternalromance\""));
+	assert_non_null(strstr(a, "\"anomaly\":\"secondary displacement + count past the "
+				  "primary's totals\""));
+	assert_non_null(strstr(a, "\"command\":\"TRANSACTION_SECONDARY\",\"mid\":70,"
+				  "\"count\":1,\"frames\":[9]"));
+	nt_out_release(&o);
+}
+
 static void test_normal_session_silent(void **st)
 {
 	(void)st;
@@ -62,6 +77,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eternalblue),
 		cmocka_unit_test(test_doublepulsar),
+		cmocka_unit_test(test_romance),
 		cmocka_unit_test(test_normal_session_silent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
