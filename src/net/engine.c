@@ -15,6 +15,13 @@
  * every frame before it is processed. Frames cut by the snaplen are decoded
  * as far as they go.
  *
+ * When a TCP flow closes (FIN both ways, or a RST) its application layer
+ * ends at once: reassembly is flushed (holes become gaps), the parser is
+ * closed (detectors that report at the end of a flow do it then) and its
+ * memory freed; bytes after a RST are not parsed. The flow entry stays
+ * until its timeout for the late packets. Timeouts and the brute-force
+ * detector's clock are swept every SWEEP_INTERVAL_US of capture time.
+ *
  * Rule engine hooks (rules.h) are marked "RULES HOOK": the rule engine's
  * author wires net_rules_packet/stream/tx there.
  *
