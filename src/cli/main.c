@@ -3,7 +3,8 @@
  *
  * Subcommands come from the generated table cli_commands[] (one
  * cmd_<name>.c each, see cli.h). `mamori --help` lists them with their
- * synopsis; `mamori NAME --help` is handled by each command.
+ * synopsis; `mamori NAME --help` is handled by each command, and
+ * `mamori help NAME` prints the same usage text. Exit statuses are in cli.h.
  */
 #include "core/compat.h"
 #include "cli/cli.h"
@@ -26,6 +27,18 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		/* `mamori help COMMAND` is `mamori COMMAND --help` */
+		for (size_t i = 0; argc > 2 && cli_commands[i]; i++) {
+			if (!strcmp(argv[2], cli_commands[i]->name) && cli_commands[i]->usage) {
+				fputs(cli_commands[i]->usage, stdout);
+				return 0;
+			}
+		}
+		if (argc > 2) {
+			fprintf(stderr, "mamori: unknown command '%s'\n\n", argv[2]);
+			usage(stderr);
+			return CLI_EXIT_USAGE;
+		}
 		usage(stdout);
 		return 0;
 	}

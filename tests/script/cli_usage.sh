@@ -28,6 +28,9 @@ status 64
 status 64 no-such-command
 status 0 --help
 grep -q '^  scan ' "$tmp/out" || { echo "FAIL: --help does not list scan" >&2; fail=1; }
+status 0 help scan
+grep -q -- '--max-size' "$tmp/out" || { echo "FAIL: help scan" >&2; fail=1; }
+status 64 help no-such-command
 status 0 --version
 grep -q '^mamori [0-9]' "$tmp/out" || { echo "FAIL: --version" >&2; fail=1; }
 status 0 scan --help
