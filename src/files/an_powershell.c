@@ -85,7 +85,9 @@ static const struct mm_rule_meta rule_obfuscated = {
 	.level = MM_LEVEL_MEDIUM,
 	.description = "String building (concatenation, [char] codes, -join, -replace, "
 		       "backticks) that only spells Invoke-Expression, a downloader or a "
-		       "scheduled task once undone.",
+		       "scheduled task once undone, or code spelled almost without letters "
+		       "(special-character and whitespace encodings) that still invokes "
+		       "something.",
 	.references = { "https://attack.mitre.org/techniques/T1027/", NULL },
 	.techniques = { "T1027", "T1059.001", NULL },
 	.tactics = { "defense-evasion", NULL },
