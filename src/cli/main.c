@@ -29,9 +29,15 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		/* `mamori help COMMAND` is `mamori COMMAND --help` */
 		for (size_t i = 0; argc > 2 && cli_commands[i]; i++) {
-			if (!strcmp(argv[2], cli_commands[i]->name) && cli_commands[i]->usage) {
-				fputs(cli_commands[i]->usage, stdout);
-				return 0;
+			if (!strcmp(argv[2], cli_commands[i]->name)) {
+				char help[] = "--help";
+				char *av[] = { argv[2], help, NULL };
+
+				if (cli_commands[i]->usage) {
+					fputs(cli_commands[i]->usage, stdout);
+					return 0;
+				}
+				return cli_commands[i]->run(2, av);
 			}
 		}
 		if (argc > 2) {
