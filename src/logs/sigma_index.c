@@ -413,8 +413,8 @@ struct sigma_state *sigma_state_new(const struct sigma_ruleset *rs)
 {
 	struct sigma_state *st;
 
-	if (!rs)
-		return NULL;
+	if (!rs || !rs->compiled)
+		return NULL;	/* the state is sized from the compiled ruleset */
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
