@@ -250,7 +250,9 @@ struct sigma_ruleset {
 	void *digest;		/* running SHA-256 of the rule texts */
 	struct sigma_lsrc *lsrc;
 	size_t n_lsrc;
-	/* literal prefilter (Hyperscan, one database per logsource group) */
+	/* literal prefilter (Hyperscan, one database per logsource group) and a
+	 * prototype scratch sized for all of them, cloned by each state */
+	void *hs_proto;
 	size_t n_lits;
 	size_t n_prefiltered;	/* rules behind the prefilter */
 	size_t n_items;		/* gated items */

@@ -432,6 +432,9 @@ static void sigma_prefilter_free_dbs(struct sigma_ruleset *rs)
 {
 	size_t g;
 
+	if (rs->hs_proto)
+		hs_free_scratch(rs->hs_proto);
+	rs->hs_proto = NULL;
 	for (g = 0; g < rs->n_lsrc; g++) {
 		if (rs->lsrc[g].hs_db)
 			hs_free_database(rs->lsrc[g].hs_db);
@@ -644,7 +647,21 @@ int sigma_prefilter_build(struct sigma_ruleset *rs, struct mm_diag *diag)
 	for (i = 0; i < rs->n_rules; i++)
 		rs->gated[i] = rs->rules[i]->lit_group >= 0;
 	rs->n_lits = n;
-	if (compile_groups(rs, exprs, lens, n, why, sizeof(why)) != 0) {
+	snprintf(why, sizeof(why), "no database");
+	if (compile_groups(rs, exprs, lens, n, why, sizeof(why)) == 0) {
+		for (i = 0; i < rs->n_lsrc; i++) {
+			if (rs->lsrc[i].hs_db &&
+			    hs_alloc_scratch(rs->lsrc[i].hs_db, (hs_scratch_t **)&rs->hs_proto) !=
+				    HS_SUCCESS) {
+				snprintf(why, sizeof(why), "cannot allocate Hyperscan scratch");
+				if (rs->hs_proto)
+					hs_free_scratch(rs->hs_proto);
+				rs->hs_proto = NULL;
+				break;
+			}
+		}
+	}
+	if (!rs->hs_proto) {
 		/* without the prefilter every rule is evaluated: slower, same results */
 		sigma_prefilter_free_dbs(rs);
 		rs->n_lits = 0;
@@ -710,16 +727,11 @@ int sigma_prefilter_scan(const struct sigma_ruleset *rs, struct sigma_state *st,
 	st->scanned = false;
 	if (!rs->n_lits || st->n_pbytes * 8 < rs->n_lits)
 		return 0;
-	if (!st->hs_scratch) {
-		/* one scratch big enough for every group's database */
-		for (i = 0; i < rs->n_lsrc; i++)
-			if (rs->lsrc[i].hs_db &&
-			    hs_alloc_scratch(rs->lsrc[i].hs_db, (hs_scratch_t **)&st->hs_scratch) !=
-				    HS_SUCCESS)
-				return 0;
-		if (!st->hs_scratch)
-			return 0;
-	}
+	/* this stream's scratch: a clone of the ruleset's prototype */
+	if (!st->hs_scratch &&
+	    (!rs->hs_proto ||
+	     hs_clone_scratch(rs->hs_proto, (hs_scratch_t **)&st->hs_scratch) != HS_SUCCESS))
+		return 0;
 	memset(st->pbits, 0, st->n_pbytes);
 	if (++st->scan_gen == 0) {
 		memset(st->rule_mark, 0, rs->n_rules * sizeof(*st->rule_mark));
