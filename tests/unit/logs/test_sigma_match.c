@@ -357,6 +357,41 @@ static void sigma_match_logsource(void **state)
 	sigma_ruleset_free(rs);
 }
 
+/* An event with more values than the prefilter scans at once is still
+ * evaluated in full (every pattern checked for real). */
+static void sigma_match_many_fields(void **state)
+{
+	struct sigma_ruleset *rs = sigma_t_rule(
+		"  sel:\n    CommandLine|contains: 'stratum+tcp://'\n  filter:\n    User: admin\n"
+		"  condition: sel and not filter");
+	static struct log_field f[700];
+	static char names[700][16];
+	struct sigma_t_event t;
+	size_t i;
+
+	(void)state;
+	assert_non_null(rs);
+	sigma_t_event_init(&t, "Test", 1);
+	for (i = 0; i < 699; i++) {
+		snprintf(names[i], sizeof(names[i]), "F%zu", i);
+		f[i].name = names[i];
+		f[i].name_len = (uint32_t)strlen(names[i]);
+		f[i].value = "x";
+		f[i].value_len = 1;
+	}
+	f[699].name = "CommandLine";
+	f[699].name_len = 11;
+	f[699].value = "xmrig -o STRATUM+TCP://pool:3333";
+	f[699].value_len = (uint32_t)strlen(f[699].value);
+	t.e.fields = f;
+	t.e.n_fields = 700;
+	assert_int_equal(sigma_t_count(rs, &t), 1);
+	f[699].value = "xmrig -o pool:3333";
+	f[699].value_len = (uint32_t)strlen(f[699].value);
+	assert_int_equal(sigma_t_count(rs, &t), 0);
+	sigma_ruleset_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +401,7 @@ int main(void)
 		cmocka_unit_test(sigma_match_evidence),
 		cmocka_unit_test(sigma_match_filters),
 		cmocka_unit_test(sigma_match_logsource),
+		cmocka_unit_test(sigma_match_many_fields),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
