@@ -170,12 +170,12 @@ out:
 	return ok;
 }
 
-static struct mining_state *state_get(struct net_ctx *n)
+/* Makes the per-input state, loading the pool list from (in order)
+ * net.mining.pools_file, rules_dir/lists/, $MAMORI_RULES_DIR/lists/, else
+ * the built-in list. */
+static struct mining_state *state_make(struct net_ctx *n, const char *rules_dir)
 {
-	struct mining_state *st = net_ctx_slot(n, NET_CTX_MINING);
-	if (st)
-		return st;
-	st = calloc(1, sizeof(*st));
+	struct mining_state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
 	st->pools = calloc(POOL_MAX, POOL_NAME_MAX);
@@ -185,14 +185,17 @@ static struct mining_state *state_get(struct net_ctx *n)
 	}
 	const struct mm_config *c = net_ctx_config(n);
 	const char *path = c ? mm_config_get(c, "net.mining.pools_file", "") : "";
+	const char *env = getenv("MAMORI_RULES_DIR");
+	char p[4096];
 	bool loaded = false;
 	if (path && *path) {
 		loaded = load_file(st, path);
 	} else {
-		const char *dir = getenv("MAMORI_RULES_DIR");
-		char p[4096];
-		if (dir && *dir) {
-			snprintf(p, sizeof(p), "%s/lists/mining-pools.txt", dir);
+		const char *dirs[] = { rules_dir, env };
+		for (size_t i = 0; i < MM_ARRAY_SIZE(dirs) && !loaded; i++) {
+			if (!dirs[i] || !*dirs[i])
+				continue;
+			snprintf(p, sizeof(p), "%s/lists/mining-pools.txt", dirs[i]);
 			loaded = load_file(st, p);
 		}
 	}
@@ -203,6 +206,19 @@ static struct mining_state *state_get(struct net_ctx *n)
 	}
 	net_ctx_slot_set(n, NET_CTX_MINING, st, mining_state_free);
 	return st;
+}
+
+int net_mining_ctx_init(struct net_ctx *n, const char *rules_dir)
+{
+	if (net_ctx_slot(n, NET_CTX_MINING))
+		return 0;
+	return state_make(n, rules_dir) ? 0 : MM_ENOMEM;
+}
+
+static struct mining_state *state_get(struct net_ctx *n)
+{
+	struct mining_state *st = net_ctx_slot(n, NET_CTX_MINING);
+	return st ? st : state_make(n, NULL);
 }
 
 static bool name_matches(const struct mining_state *st, const char *name)

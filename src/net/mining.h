@@ -10,10 +10,10 @@
  *
  * Known pool domains: rules/lists/mining-pools.txt (one registrable domain
  * or host per line, '#' comments), loaded once per input from
- * net.mining.pools_file, else $MAMORI_RULES_DIR/lists/mining-pools.txt;
- * when neither can be read a small built-in list is used (and
- * net.mining.pools_builtin is counted). A name matches when it equals an
- * entry or ends with "." + entry.
+ * net.mining.pools_file, else <rules_dir>/lists/ (net_mining_ctx_init()),
+ * else $MAMORI_RULES_DIR/lists/; when none can be read a small built-in
+ * list is used (alert evidence says "pool_list": "builtin"). A name
+ * matches when it equals an entry or ends with "." + entry.
  *
  * Per-input state (the pool list, a bounded map from addresses to the DNS
  * names that resolved to them, alert de-duplication) lives in the
@@ -27,6 +27,11 @@
 extern const struct mm_config_default net_mining_config_defaults[];
 
 int detect_mining_register(struct mm_catalogue *cat);
+
+/* Loads the pool list of one input (engine.c calls it from net_ctx_new()
+ * with env->bundled_rules_dir kept from open(); NULL is allowed). Without
+ * the call the list is loaded on first use without rules_dir. */
+int net_mining_ctx_init(struct net_ctx *n, const char *rules_dir);
 
 /* What the Stratum parser learnt of a session (borrowed strings, may be
  * NULL/0). */

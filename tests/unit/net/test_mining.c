@@ -11,6 +11,9 @@
 #include "netbhelp.h"
 #include "net/mining.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 static void test_xmrig(void **st)
 {
 	(void)st;
@@ -108,6 +111,35 @@ static void test_getwork_and_wallets(void **st)
 	nt_out_release(&o);
 }
 
+static void test_rules_dir(void **st)
+{
+	(void)st;
+	struct nt_out o;
+	struct app_ctx ctx;
+	char dir[] = "/tmp/mamori-netb-rules-XXXXXX";
+	char path[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/lists", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/lists/mining-pools.txt", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("# only one\n  Example.COM  \n", f);
+	fclose(f);
+	struct nb_env *e = nb_open(&ctx, &o);
+	/* the engine's rules dir wins over $MAMORI_RULES_DIR */
+	assert_int_equal(net_mining_ctx_init(ctx.net, dir), 0);
+	assert_int_equal(net_mining_ctx_init(ctx.net, "/nonexistent"), 0);
+	assert_true(mining_pool_domain(ctx.net, "pool.example.com", 16));
+	assert_false(mining_pool_domain(ctx.net, "supportxmr.com", 14));
+	nb_close(e);
+	nt_out_release(&o);
+	remove(path);
+	snprintf(path, sizeof(path), "%s/lists", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
 static void test_corpus_free_negatives(void **st)
 {
 	(void)st;
@@ -127,6 +159,7 @@ int main(void)
 		cmocka_unit_test(test_btc_eth),
 		cmocka_unit_test(test_pools_file),
 		cmocka_unit_test(test_getwork_and_wallets),
+		cmocka_unit_test(test_rules_dir),
 		cmocka_unit_test(test_corpus_free_negatives),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
