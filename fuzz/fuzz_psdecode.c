@@ -16,7 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ps_result_init(&r);
 	if (ps_decode(&r, data, size) == 0) {
 		ps_indicators(&r, &f);
-		if (r.nlayers > PS_MAX_LAYERS || r.text.len > PS_MAX_OUTPUT + 64)
+		if (r.nlayers > PS_MAX_LAYERS ||
+		    r.text.len > size / 2 * 3 + 4 + PS_MAX_OUTPUT + 64)
 			__builtin_trap();
 		for (unsigned i = 0; i < r.nlayers; i++)
 			if (r.layers[i].depth > PS_MAX_DEPTH ||

@@ -547,7 +547,10 @@ int html_scan(struct html_doc *d, const char *h, size_t n)
 				in_a = -1;
 			}
 			if (!closing) {
-				if (get_attr(h + body_s, tag_end - body_s, "href", val, HTML_ATTR_MAX * 4)) {
+				/* relative links stay on the page's own site: only
+				 * absolute ones (scheme or //host) are kept */
+				if (get_attr(h + body_s, tag_end - body_s, "href", val, HTML_ATTR_MAX * 4) &&
+				    (strstr(val, "://") || (val[0] == '/' && val[1] == '/'))) {
 					if (d->nlinks < HTML_MAX_LINKS) {
 						in_a = (int)d->nlinks++;
 						d->links[in_a].href = pool_add(d, val, strlen(val));

@@ -61,7 +61,7 @@ int mail_walk(const uint8_t *data, size_t len, struct mail_summary *s, mail_part
 
 /* --- HTML ----------------------------------------------------------- */
 
-#define HTML_MAX_LINKS 256
+#define HTML_MAX_LINKS 1024	/* absolute links only: relative ones cannot leave the site */
 #define HTML_MAX_FORMS 16
 #define HTML_TEXT_MAX (256u * 1024)
 #define HTML_ATTR_MAX 2048

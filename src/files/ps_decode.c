@@ -20,7 +20,9 @@
 void ps_result_init(struct ps_result *r)
 {
 	memset(r, 0, sizeof *r);
-	mm_buf_init(&r->text, PS_MAX_OUTPUT + 64);
+	/* the input (up to PS_MAX_INPUT, 1.5 times that once transcoded from
+	 * UTF-16) plus PS_MAX_OUTPUT of decoded layers */
+	mm_buf_init(&r->text, PS_MAX_INPUT / 2 * 3 + PS_MAX_OUTPUT + 64);
 }
 
 void ps_result_release(struct ps_result *r)
@@ -179,10 +181,20 @@ static bool looks_text(const uint8_t *d, size_t n)
 
 /* --- layers ------------------------------------------------------------ */
 
+/* What decoded layers may still add (the input layer does not count). */
+static size_t ps_output_room(const struct ps_result *r)
+{
+	size_t input = r->nlayers ? r->layers[0].len + 1 : 0;
+	size_t used = r->text.len > input ? r->text.len - input : 0;
+
+	return used < PS_MAX_OUTPUT ? PS_MAX_OUTPUT - used : 0;
+}
+
 /*
  * Appends decoded bytes as a new layer: UTF-16LE is transcoded (when
  * utf16 is 1, or -1 and it looks so), text is kept as is, anything else
- * is a binary layer. Output beyond PS_MAX_OUTPUT is cut and flagged.
+ * is a binary layer. Decoded output (all layers but the input) beyond
+ * PS_MAX_OUTPUT is cut and flagged.
  */
 static int add_layer(struct ps_result *r, int parent, enum ps_how how, size_t src_off,
 		     const uint8_t *d, size_t n, int utf16)
@@ -196,7 +208,7 @@ static int add_layer(struct ps_result *r, int parent, enum ps_how how, size_t sr
 		r->flags |= PS_F_LAYER_LIMIT;
 		return 0;
 	}
-	room = r->text.len < PS_MAX_OUTPUT ? PS_MAX_OUTPUT - r->text.len : 0;
+	room = parent < 0 ? PS_MAX_INPUT / 2 * 3 : ps_output_room(r);
 	if (room < 16) {
 		r->flags |= PS_F_OUTPUT_LIMIT;
 		return 0;
@@ -416,7 +428,7 @@ static int scan_b64(struct ps_result *r, unsigned li)
 		}
 		if ((dl >= 2 && dec[0] == 0x1f && dec[1] == 0x8b) || gz_hint || df_hint) {
 			bool gz = dl >= 2 && dec[0] == 0x1f && dec[1] == 0x8b;
-			size_t room = r->text.len < PS_MAX_OUTPUT ? PS_MAX_OUTPUT - r->text.len : 0;
+			size_t room = ps_output_room(r);
 			size_t cap = MM_MIN(room, dl * (size_t)PS_INFLATE_RATIO);
 
 			rc = inflate_bounded(dec, dl, gz, cap, &inf, &il, &r->flags);
@@ -738,6 +750,22 @@ static int deobfuscate(struct ps_result *r, unsigned li)
 	if (r->layers[li].depth + 1 > PS_MAX_DEPTH) {
 		r->flags |= PS_F_DEPTH_LIMIT;
 		return 0;
+	}
+	/* the cleaned copy must fit the output budget: a big text is cleaned
+	 * up to it, and that is a limit only when the rest had backticks,
+	 * [char] codes or -replace left to undo */
+	{
+		size_t room = ps_output_room(r);
+		if (room < 64)
+			return 0;
+		if (n > room - 32) {
+			const uint8_t *rest = (const uint8_t *)t + (room - 32);
+			size_t rn = n - (room - 32);
+			if (memchr(rest, '`', rn) || files_memcasemem(rest, rn, "[char", 5) ||
+			    files_memcasemem(rest, rn, "-replace", 8))
+				r->flags |= PS_F_OUTPUT_LIMIT;
+			n = room - 32;
+		}
 	}
 	mm_buf_init(&o, PS_MAX_OUTPUT);
 	mm_buf_init(&lit, PS_LIT_MAX);

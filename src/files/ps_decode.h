@@ -13,8 +13,10 @@
  *   - a "deobfuscate" pass: backtick escapes removed, 'a'+'b' literals
  *     joined, [char]73+[char]69 and [char[]](73,69,88) -join '' turned into
  *     literals, 'lit' -replace 'a','b' applied.
- * Depth is at most PS_MAX_DEPTH, all text together at most PS_MAX_OUTPUT
- * bytes, at most PS_MAX_LAYERS layers; what a limit stopped is flagged.
+ * Depth is at most PS_MAX_DEPTH, the decoded layers together at most
+ * PS_MAX_OUTPUT bytes (the input's own copy comes on top, at most
+ * PS_MAX_INPUT bytes read), at most PS_MAX_LAYERS layers; what a limit
+ * stopped is flagged.
  *
  * ps_indicators() then looks at every layer for what matters: download
  * cradles, scheduled-task registration, hidden-window flags, miner hints.

@@ -252,7 +252,7 @@ static void test_html_scan(void **state)
 	static struct html_doc d;
 	static const char h[] =
 		"<TITLE>T&amp;C</TITLE><a href = 'https&#58;//x.example/a' >A &lt;b&gt;</a>"
-		"<a href=\"/rel\">r<b>old</b></a><script>var a='<a href=\"https://no\">'</script>"
+		"<a href=\"//cdn.example/rel\">r<b>old</b></a><a href=\"page.html\">rel</a><script>var a='<a href=\"https://no\">'</script>"
 		"<form action=\"https://f.example/p\"><input type=password name=p>"
 		"<input name=\"mnemonic\"><input type=hidden name=seed></form><a href=x";
 
@@ -260,7 +260,7 @@ static void test_html_scan(void **state)
 	html_doc_init(&d);
 	assert_int_equal(html_scan(&d, h, sizeof h - 1), 0);
 	assert_string_equal(d.title, "T&amp;C");
-	assert_int_equal(d.nlinks, 2);
+	assert_int_equal(d.nlinks, 2);	/* the relative link is not kept */
 	assert_string_equal(html_str(&d, d.links[0].href), "https://x.example/a");
 	assert_string_equal(html_str(&d, d.links[0].text), "A <b>");
 	assert_string_equal(html_str(&d, d.links[1].text), "rold");

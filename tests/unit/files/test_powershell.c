@@ -228,11 +228,26 @@ static void test_limits(void **state)
 
 	decode_gen("gzip_bomb.ps1");
 	assert_true(r.flags & (PS_F_RATIO_LIMIT | PS_F_OUTPUT_LIMIT));
-	assert_true(r.text.len <= PS_MAX_OUTPUT + 64);
+	/* decoded output stays under the cap; the input's copy comes on top */
+	assert_true(r.text.len - (r.layers[0].len + 1) <= PS_MAX_OUTPUT + 64);
 
 	decode_gen("bad_utf16.ps1");
 	assert_true(r.flags & PS_F_BAD_UTF16);
 	assert_true(f.ind & PS_I_CRADLE);
+
+	/* a 5 MiB script is read whole: the cap is on decoded output */
+	{
+		size_t big = 5u << 20;
+		char *b = malloc(big + 1);
+		assert_non_null(b);
+		memset(b, 'a', big);
+		memcpy(b, "powershell -nop $x = 'a' + 'b'; ", 32);
+		b[big] = '\0';
+		decode_str(b);
+		assert_int_equal(r.layers[0].len, big);
+		assert_false(r.flags & (PS_F_OUTPUT_LIMIT | PS_F_INPUT_LIMIT));
+		free(b);
+	}
 
 	/* unterminated literals and lone switches */
 	decode_str("'a'+'b");
