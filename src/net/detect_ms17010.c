@@ -8,7 +8,8 @@
  *                oversized (>= 64 KiB: the FEA list), followed by
  *                TRANS2_SECONDARY messages on the same MID (a secondary of
  *                the wrong type: the CVE-2017-0144 type confusion); or
- *                TRANS2_SECONDARY with no Trans2 primary pending on its MID.
+ *                TRANS2_SECONDARY with no Trans2 primary pending on its MID
+ *                (on a flow picked up midstream, only beside another sign).
  *                Evidence adds the Trans2 SESSION_SETUP probes, the length
  *                of the secondary train, and SMB ECHO requests whose data is
  *                a short token rather than the usual pattern.
@@ -592,7 +593,12 @@ void ms17010_close(struct app_ctx *ctx, struct ms17010_flow *st)
 {
 	if (!st)
 		return;
-	bool eb = st->confusion.n > 0 || st->orphan.n > 0;
+	/* an orphan secondary on a flow picked up midstream may just follow a
+	 * primary sent before the capture began: it counts only with another
+	 * sign */
+	bool orphan_ok = st->orphan.n > 0 &&
+			 (!ctx->info->midstream || st->probe_req.n || st->nt_bad);
+	bool eb = st->confusion.n > 0 || orphan_ok;
 	if (eb)
 		emit_eternalblue(ctx, st);
 	else if (st->probe_req.n && !st->dp_count)
