@@ -21,8 +21,9 @@
  *        extensions without SNI and ALPN, "_", and the signature
  *        algorithms in their order.
  * ServerHello gives JA3S "version,cipher,extensions" and its MD5. The
- * first certificate's subject and issuer (RFC 4514-like "CN=...,O=...")
- * come from a bounded DER walk.
+ * first certificate's subject and issuer come from a bounded DER walk,
+ * written as Suricata does ("C=.., O=.., CN=..", attributes in
+ * certificate order).
  *
  * Outputs: txs with tls.sni, ja3.hash, ja3.string (ClientHello), ja3s.hash
  * (ServerHello), tls.cert_subject and tls.cert_issuer (Certificate);
@@ -544,7 +545,7 @@ static void der_name(struct rd name, char *out, size_t cap)
 			const char *nm = oid_name(oid);
 			if (!nm)
 				continue;
-			int w = snprintf(out + n, cap - n, "%s%s=%.*s", n ? "," : "", nm,
+			int w = snprintf(out + n, cap - n, "%s%s=%.*s", n ? ", " : "", nm,
 					 (int)MM_MIN(rd_left(&val), (size_t)200), (const char *)val.p);
 			if (w < 0 || (size_t)w >= cap - n) {
 				out[n] = 0;

@@ -62,8 +62,8 @@ static void test_certificate(void **st)
 	 * cut over several segments */
 	assert_int_equal(nb_scan(nt_gen("net_b_mining/tls12_cert.pcap"), NULL, "tls", &o), 0);
 	assert_non_null(strstr(o.records.ptr, "\"type\":\"certificate\",\"subject\":"
-					      "\"CN=pool.example.net,O=Mamori Test\",\"issuer\":"
-					      "\"CN=Mamori Test CA,C=ZZ\""));
+					      "\"CN=pool.example.net, O=Mamori Test\",\"issuer\":"
+					      "\"CN=Mamori Test CA, C=ZZ\""));
 	assert_non_null(strstr(o.records.ptr, "\"ja3s\":\"771,49199,\""));
 	assert_int_equal(o.nalerts, 0);
 	nt_out_release(&o);
