@@ -428,6 +428,29 @@ static enum wapp identify(const uint8_t *d, size_t len, const char *name, const 
 	return APP_NONE;
 }
 
+/*
+ * The part of a path that says where a file sits: its last `dirs` folders
+ * and its name, starting at the separator before them. Only this tail is
+ * compared with the risky places, so that a case folder or a checkout that
+ * happens to lie under /tmp does not turn every wallet below it into a
+ * "temp folder" wallet, while /tmp/x/wallet.dat and Temp\7zS1\wallet.dat
+ * still count.
+ */
+static const char *path_tail(const char *p, int dirs)
+{
+	const char *q = p + strlen(p);
+	int seps = 0;
+
+	while (q > p) {
+		q--;
+		if (*q == '/' || *q == '\\') {
+			if (++seps > dirs)
+				return q;
+		}
+	}
+	return p;
+}
+
 static bool path_has_any(const char *p, const char *const *frags, size_t n)
 {
 	for (size_t i = 0; i < n && frags[i]; i++) {
@@ -518,7 +541,7 @@ static int report_store(struct wallet_worker *w, const struct file_view *v,
 	if (v->in_archive) {
 		where = "archive";
 		level = MM_LEVEL_HIGH;
-	} else if (path_has_any(p, risky_paths, MM_ARRAY_SIZE(risky_paths))) {
+	} else if (path_has_any(path_tail(p, 3), risky_paths, MM_ARRAY_SIZE(risky_paths))) {
 		where = "temp, web root or downloads folder";
 		level = MM_LEVEL_HIGH;
 	} else if (path_has_any(p, home_paths[app], 6)) {

@@ -270,6 +270,8 @@ static int files_open(void **state, const struct mm_engine_env *env, struct mm_d
 	}
 	eng->cfg = cfg;
 	eng->lim.max_size = mm_config_get_size(cfg, "scan.max_size", UINT64_C(256) << 20);
+	if (eng->lim.max_size == 0)	/* 0 means no limit, as for the pipeline */
+		eng->lim.max_size = UINT64_MAX;
 	eng->lim.depth = (int)mm_config_get_int(cfg, "limits.archive_depth", 5);
 	if (eng->lim.depth < 0)
 		eng->lim.depth = 0;
