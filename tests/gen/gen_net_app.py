@@ -18,6 +18,8 @@ are set, the data is filler).
                          connect, Trans2 QUERY_FS_INFORMATION, echo): silent
   smb2_logon.pcap        SMB2 NTLMSSP logins: 3 x "bob" STATUS_LOGON_FAILURE,
                          then "bob" success (on port 445, 4 flows)
+  http_auth.pcap         HTTP Basic "admin" 401 then 200 (password with a
+                         colon), Digest "carol" 401
   confluence_rce.pcap    CVE-2019-3396 preview, remote ftp://.../cmd.vm
                          template with a "cmd" parameter
   confluence_traversal.pcap  _template "../web.xml"
@@ -238,6 +240,23 @@ for i, status in enumerate([0xc000006d, 0xc000006d, 0xc000006d, 0]):
     pk += c.pkts
 write(p("smb2_logon.pcap"), ether(pk))
 
+
+# ---- HTTP Basic and Digest logins: 401, then 200 ----
+import base64  # noqa: E402
+c = Conv("192.0.2.15", "192.0.2.25", 49700, 8000).handshake()
+for i, (user, pw, status) in enumerate([("admin", "x", 401), ("admin", "y:z", 200)]):
+    tok = base64.b64encode((user + ":" + pw).encode())
+    c.send(0, http_get("/private/%d" % i, extra=b"Authorization: Basic " + tok + b"\r\n"))
+    if status == 401:
+        c.send(1, b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"x\"\r\n"
+               b"Content-Length: 0\r\n\r\n")
+    else:
+        c.send(1, http_ok(b"welcome"))
+c.send(0, http_get("/digest", extra=b'Authorization: Digest username="carol", realm="x", '
+                                     b'nonce="1", uri="/digest", response="00"\r\n'))
+c.send(1, b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n")
+c.close()
+write(p("http_auth.pcap"), ether(c.pkts))
 
 # ---- Confluence CVE-2019-3396 ----
 def preview(template=None, extra=None):

@@ -64,6 +64,23 @@ static void test_midstream_and_gap(void **st)
 	nt_out_release(&o);
 }
 
+static void test_auth_users(void **st)
+{
+	(void)st;
+	struct nt_out o;
+	assert_int_equal(nt_scan(nt_gen("net_app/http_auth.pcap"), NULL, "http", &o), 0);
+	assert_int_equal(o.nrecords, 3);
+	/* Basic: the user before the first colon, decoded; Digest: username= */
+	assert_non_null(strstr(o.records.ptr, "\"uri\":\"/private/0\",\"user_agent\":"
+					      "\"mamori-test/1.0\",\"user\":\"admin\""));
+	assert_non_null(strstr(o.records.ptr, "\"user\":\"admin\",\"request_body_len\":0,"
+					      "\"status\":200"));
+	assert_non_null(strstr(o.records.ptr, "\"user\":\"carol\",\"request_body_len\":0,"
+					      "\"status\":401"));
+	assert_null(strstr(o.records.ptr, "y:z"));
+	nt_out_release(&o);
+}
+
 static void test_slices(void **st)
 {
 	(void)st;
@@ -87,6 +104,7 @@ int main(void)
 		cmocka_unit_test(test_split_overlap),
 		cmocka_unit_test(test_pipeline),
 		cmocka_unit_test(test_midstream_and_gap),
+		cmocka_unit_test(test_auth_users),
 		cmocka_unit_test(test_slices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
