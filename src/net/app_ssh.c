@@ -21,7 +21,10 @@
  * goes on past SSH_SESSION_PKTS encrypted packets or SSH_SESSION_BYTES
  * from the server without a recognised success is taken as a successful
  * login (an interactive session). Outcomes go to net_auth_report(ctx,
- * "ssh", ...) with no user name (it is encrypted).
+ * "ssh", ...) with no user name (it is encrypted): a success at once, the
+ * failures (with their own times and frames) when the connection ends
+ * without a success, so that a user who mistypes and then logs in, or a
+ * client offering several keys, is not counted as guessing.
  *
  * Threading: one session per flow, one thread.
  */
@@ -60,6 +63,8 @@ struct ssh_sess {
 	bool first_fail_pending;	/* decided when the second request comes */
 	bool success;
 	unsigned fails;
+	int64_t fail_ts[SSH_MAX_FAILS];
+	uint64_t fail_frame[SSH_MAX_FAILS];
 	int64_t last_us;	/* last data seen, to date a failure decided at close */
 	uint64_t last_frame;
 };
@@ -161,12 +166,15 @@ static void kexinit(struct ssh_side *sd, enum app_dir dir, const uint8_t *p, siz
 	mm_hex(md, 16, sd->hassh);
 }
 
+/* Failures are held until the connection ends: a connection that logs in
+ * after them (a typo, keys offered one by one) reports only its success. */
 static void report_fail(struct ssh_sess *s, struct app_ctx *ctx)
 {
 	if (s->fails >= SSH_MAX_FAILS)
 		return;
+	s->fail_ts[s->fails] = ctx->ts_us;
+	s->fail_frame[s->fails] = ctx->frame;
 	s->fails++;
-	net_auth_report(ctx, "ssh", NET_AUTH_FAILURE, NULL, 0);
 }
 
 /* One encrypted packet (as delivered) of size sz in dir. */
@@ -334,12 +342,17 @@ static int ssh_gap(void *sv, struct app_ctx *ctx, enum app_dir dir, uint64_t len
 static void ssh_close(void *sv, struct app_ctx *ctx)
 {
 	struct ssh_sess *s = sv;
+	struct app_ctx at = *ctx;
 	if (s->first_fail_pending && !s->success) {
-		struct app_ctx at = *ctx;
 		at.ts_us = s->last_us;
 		at.frame = s->last_frame;
 		s->first_fail_pending = false;
 		report_fail(s, &at);
+	}
+	for (unsigned i = 0; i < s->fails && !s->success; i++) {
+		at.ts_us = s->fail_ts[i];
+		at.frame = s->fail_frame[i];
+		net_auth_report(&at, "ssh", NET_AUTH_FAILURE, NULL, 0);
 	}
 	struct mm_buf b;
 	struct mm_json j;

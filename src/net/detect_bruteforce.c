@@ -503,14 +503,25 @@ static void record(struct bf_state *st, struct bf_entry *e, const struct app_ctx
 	}
 	if (e->ring_n && now - e->last_ts > st->conf.window_us && !e->triggered)
 		burst_reset(e);
+	/* outcomes decided at the end of a connection may come out of time
+	 * order: only a forward gap can be machine-fast */
 	if (!e->failures && !e->attempts) {
 		e->first_ts = now;
 		e->first_frame = ctx->frame;
-	} else if (now - e->last_ts < st->conf.fast_gap_us) {
-		e->fast_gaps++;
+		e->last_ts = now;
+		e->last_frame = ctx->frame;
+	} else {
+		if (now >= e->last_ts && now - e->last_ts < st->conf.fast_gap_us)
+			e->fast_gaps++;
+		if (now < e->first_ts) {
+			e->first_ts = now;
+			e->first_frame = ctx->frame;
+		}
+		if (now >= e->last_ts) {
+			e->last_ts = now;
+			e->last_frame = ctx->frame;
+		}
 	}
-	e->last_ts = now;
-	e->last_frame = ctx->frame;
 	if (r == NET_AUTH_FAILURE)
 		e->failures++;
 	else
