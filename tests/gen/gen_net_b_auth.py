@@ -14,6 +14,10 @@ blocks of the sizes an OpenSSH server uses).
                       password tries answered by failure-sized replies
   ssh_normal.pcap     one session: "none" probe, one failure, a success
                       and an interactive session: silent
+  ssh_keys.pcap       4 connections 1 s apart, each offering 3 refused keys
+                      before one that logs in (12 failure-sized replies,
+                      all followed by a success in their connection):
+                      silent
   telnet_brute.pcap   11 connections with IAC negotiation, login/password
                       prompts (user typed one character per segment) and
                       "Login incorrect"
@@ -155,6 +159,9 @@ def main():
     c = Conv("10.2.0.7", "10.2.0.10", 42001, 22).handshake()
     ssh_session(c, 2, success=True, interactive=True)
     w("ssh_normal.pcap", c.pkts)
+
+    w("ssh_keys.pcap", conns(lambda c, i: ssh_session(c, 4, success=True), 4, "10.2.0.10", 22,
+                             1.0, base_port=44000))
 
     w("telnet_brute.pcap", conns(lambda c, i: telnet_session(c, USERS[i % 6], False),
                                  11, "10.2.0.11", 23, 3.0))

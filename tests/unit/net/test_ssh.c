@@ -47,6 +47,20 @@ static void test_normal(void **st)
 	nt_out_release(&o);
 }
 
+static void test_keys_then_login(void **st)
+{
+	(void)st;
+	struct nt_out o;
+	/* 12 refused keys over 4 connections, each ending in a login: not a
+	 * guessing attack (the failures of a connection that logs in are
+	 * dropped) */
+	assert_int_equal(nb_scan(nt_gen("net_b_auth/ssh_keys.pcap"), NULL, "ssh", &o), 0);
+	assert_int_equal(nt_count(o.records.ptr, "\"auth\":\"success (inferred)\""), 4);
+	assert_int_equal(nt_count(o.records.ptr, "\"failures_inferred\":3"), 4);
+	assert_int_equal(o.nalerts, 0);
+	nt_out_release(&o);
+}
+
 static void test_probe(void **st)
 {
 	(void)st;
@@ -66,6 +80,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_brute),
 		cmocka_unit_test(test_normal),
+		cmocka_unit_test(test_keys_then_login),
 		cmocka_unit_test(test_probe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
