@@ -10,6 +10,11 @@
 #
 # WERROR=1 turns warnings into errors (CI sets it). JOBS sets parallelism.
 
+# The tests and generators use Debian's python3 packages (scapy, yaml,
+# jsonschema, docker), which only Debian's own python3 sees: put /usr/bin
+# ahead of any pyenv/virtualenv shims.
+export PATH := /usr/bin:$(PATH)
+
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR ?= 0
 CMAKE_FLAGS = -DMAMORI_WERROR=$(if $(filter 1,$(WERROR)),ON,OFF)

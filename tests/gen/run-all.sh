@@ -12,6 +12,9 @@ out=$1
 bin=$2
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
+# Debian's python3 sees Debian's python3-scapy/-yaml; a pyenv shim does not.
+py=python3
+[ -x /usr/bin/python3 ] && py=/usr/bin/python3
 fail=0
 for g in "$here"/gen_*.py "$here"/gen_*.sh "$bin"/gen_*; do
 	[ -f "$g" ] || continue
@@ -20,7 +23,7 @@ for g in "$here"/gen_*.py "$here"/gen_*.sh "$bin"/gen_*; do
 	name=$(basename "$g"); name=${name#gen_}; name=${name%.py}; name=${name%.sh}
 	mkdir -p "$out/$name"
 	case "$g" in
-	*.py) python3 "$g" "$out/$name" ;;
+	*.py) "$py" "$g" "$out/$name" ;;
 	*.sh) sh "$g" "$out/$name" ;;
 	*) "$g" "$out/$name" ;;
 	esac || { echo "generator $g failed" >&2; fail=1; }
