@@ -74,6 +74,11 @@ int honeypot_new(struct honeypot **hp, const struct honeypot_config *cfg,
 		 struct mm_output *out, struct mm_catalogue *cat);
 void honeypot_free(struct honeypot *hp);
 void honeypot_set_record_fn(struct honeypot *hp, honeypot_record_fn *fn, void *arg);
+/* Optional: called once per turn of the server's loop after records were
+ * written (after every I/O callback of that turn), so a record writer may
+ * buffer and write once per turn; without a server (replay, memory
+ * sessions) it is called after every record. */
+void honeypot_set_flush_fn(struct honeypot *hp, void (*fn)(void *arg), void *arg);
 const struct honeypot_stats *honeypot_stats(const struct honeypot *hp);
 
 /* A session fed from memory. Addresses are text ("192.0.2.1"). */

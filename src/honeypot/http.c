@@ -126,7 +126,39 @@ static int charge(struct hp_session *s)
 	return 0;
 }
 
+/* Between requests of a keep-alive session, small buffers are kept (no
+ * allocation per request); large ones are given back. */
+#define KEEP_SMALL 4096
+
+static void buf_recycle(struct mm_buf *b, size_t max)
+{
+	if (b->cap > KEEP_SMALL) {
+		mm_buf_release(b);
+		mm_buf_init(b, max);
+	} else {
+		mm_buf_reset(b);
+	}
+}
+
 static void request_release(struct hp_session *s)
+{
+	struct hp_request *r = &s->req;
+
+	buf_recycle(&r->url, HP_MAX_URL);
+	buf_recycle(&r->hdrs, s->hp->cfg.max_header_bytes);
+	buf_recycle(&r->body, s->hp->cfg.max_body);
+	if (r->sha_open)
+		mm_sha256_release(&r->sha);
+	r->sha_open = false;
+	r->n_headers = 0;
+	r->last_cb = 0;
+	r->body_total = 0;
+	r->started = false;
+	r->started_us = 0;
+	charge(s);
+}
+
+static void request_free(struct hp_session *s)
 {
 	struct hp_request *r = &s->req;
 
@@ -135,11 +167,9 @@ static void request_release(struct hp_session *s)
 	mm_buf_release(&r->body);
 	if (r->sha_open)
 		mm_sha256_release(&r->sha);
+	r->sha_open = false;
 	s->hp->mem_used -= MM_MIN(r->accounted, s->hp->mem_used);
-	memset(r, 0, sizeof(*r));
-	mm_buf_init(&r->url, HP_MAX_URL);
-	mm_buf_init(&r->hdrs, s->hp->cfg.max_header_bytes);
-	mm_buf_init(&r->body, s->hp->cfg.max_body);
+	r->accounted = 0;
 }
 
 static struct hp_session *sess(http_parser *p)
@@ -219,8 +249,6 @@ static int on_headers_complete(http_parser *p)
 		return refuse(s, 431);
 	if (r->last_cb && mm_buf_append_byte(&r->hdrs, 0))
 		return refuse(s, 431);
-	if (mm_sha256_init(&r->sha) == 0)
-		r->sha_open = true;
 	return 0;
 }
 
@@ -230,6 +258,9 @@ static int on_body(http_parser *p, const char *at, size_t len)
 	struct hp_request *r = &s->req;
 	size_t room;
 
+	/* hashing starts with the first body byte: most requests have none */
+	if (!r->body_total && !r->sha_open && mm_sha256_init(&r->sha) == 0)
+		r->sha_open = true;
 	r->body_total += len;
 	if (r->sha_open)
 		mm_sha256_update(&r->sha, at, len);
@@ -295,7 +326,14 @@ void hp_reply(struct hp_session *s, int status, const char *ctype, const char *e
 	char date[40];
 
 	mm_buf_reset(b);
-	hp_http_date(hp_now(s->hp), date);
+	{
+		int64_t now = hp_now(s->hp);
+		if (now / 1000000 != s->hp->date_sec || !s->hp->date[0]) {
+			s->hp->date_sec = now / 1000000;
+			hp_http_date(now, s->hp->date);
+		}
+		memcpy(date, s->hp->date, sizeof(date));
+	}
 	mm_buf_appendf(b, "HTTP/1.1 %d %s\r\n", status, status_text(status));
 	if (flags & HP_R_DOCKER)
 		mm_buf_append_str(b, "Api-Version: 1.41\r\n");
@@ -363,6 +401,8 @@ static bool ci_contains(const char *hay, const char *needle)
 	return false;
 }
 
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 static void dispatch(struct hp_session *s)
 {
 	struct hp_request *r = &s->req;
@@ -371,11 +411,9 @@ static void dispatch(struct hp_session *s)
 	uint8_t digest[32];
 	const char *conn;
 
-	q = calloc(1, sizeof(*q));
-	if (!q) {
-		s->closing = true;
-		return;
-	}
+	/* one request at a time in the whole honeypot: a shared scratch */
+	q = s->hp->req_scratch;
+	memset(q, 0, sizeof(*q));
 	s->requests++;
 	s->hp->stats.requests++;
 	q->method = http_method_str((enum http_method)s->parser.method);
@@ -399,10 +437,10 @@ static void dispatch(struct hp_session *s)
 	if (r->sha_open) {
 		mm_sha256_final(&r->sha, digest);
 		r->sha_open = false;
+		mm_hex(digest, 32, q->body_sha256);
 	} else {
-		mm_sha256("", 0, digest);
+		strcpy(q->body_sha256, EMPTY_SHA256);
 	}
-	mm_hex(digest, 32, q->body_sha256);
 	if (!http_should_keep_alive(&s->parser))
 		s->closing = true;
 
@@ -411,14 +449,13 @@ static void dispatch(struct hp_session *s)
 	else
 		confluence_handle(s, q, &ri);
 	hp_record_request(s, q, &ri);
-	free(q);
 }
 
 /* A request refused while it was being received: answer, record, close. */
 static void refused(struct hp_session *s, int status)
 {
 	static const char body431[] = "431 Request Header Fields Too Large";
-	struct hp_req *q = calloc(1, sizeof(*q));
+	struct hp_req *q = s->hp->req_scratch;
 	struct hp_reply_info ri = { status, NULL };
 	const char *msg = status == 431 ? body431 : status_text(status);
 
@@ -428,7 +465,8 @@ static void refused(struct hp_session *s, int status)
 	else
 		hp_reply(s, status, "application/json", NULL, "{\"message\":\"request refused\"}",
 			 29, HP_R_CLOSE | (s->svc == HONEYPOT_DOCKER ? HP_R_DOCKER : 0));
-	if (q) {
+	memset(q, 0, sizeof(*q));
+	{
 		struct hp_request *r = &s->req;
 		q->method = http_method_str((enum http_method)s->parser.method);
 		q->target = r->url.ptr ? r->url.ptr : "";
@@ -441,7 +479,6 @@ static void refused(struct hp_session *s, int status)
 		strcpy(q->body_sha256, "");
 		s->requests++;
 		hp_record_request(s, q, &ri);
-		free(q);
 	}
 	s->closing = true;
 }
@@ -525,9 +562,6 @@ void honeypot_session_close(struct honeypot_session *hs, const char *reason)
 	if (s->req.started && s->req.url.len)
 		mm_json_strn(&j, "incomplete_request", s->req.url.ptr, s->req.url.len);
 	hp_record_end(s, &j);
-	request_release(s);
-	mm_buf_release(&s->req.url);
-	mm_buf_release(&s->req.hdrs);
-	mm_buf_release(&s->req.body);
+	request_free(s);
 	free(s);
 }

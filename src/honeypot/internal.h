@@ -103,6 +103,12 @@ struct honeypot {
 	struct mm_buf scratch;	/* bodies, evidence */
 	uint64_t mem_used;
 	struct hp_server *srv;
+	struct hp_req *req_scratch;	/* the request being dispatched */
+	int64_t date_sec;
+	char date[40];
+	bool records_dirty;
+	void (*flush_fn)(void *);
+	void *flush_arg;
 };
 
 /* One HTTP request being received. Header lines are kept as
@@ -227,5 +233,7 @@ void hp_image_normalise(const char *in, char *out, size_t cap);
 
 /* server.c */
 void hp_server_free(struct hp_server *srv);
+/* Records were written: the server flushes them once per loop turn. */
+void hp_records_written(struct honeypot *hp);
 
 #endif

@@ -213,6 +213,11 @@ int honeypot_new(struct honeypot **out, const struct honeypot_config *cfg,
 		mm_hex(d, 32, hex);
 		snprintf(hp->hostname, sizeof(hp->hostname), "docker-%.6s", hex + 20);
 	}
+	hp->req_scratch = calloc(1, sizeof(*hp->req_scratch));
+	if (!hp->req_scratch) {
+		rc = MM_ENOMEM;
+		goto out;
+	}
 	mm_buf_init(&hp->rec, 512 * 1024);
 	mm_buf_init(&hp->resp, 2 * 1024 * 1024);
 	mm_buf_init(&hp->scratch, 512 * 1024);
@@ -233,6 +238,7 @@ void honeypot_free(struct honeypot *hp)
 	mm_buf_release(&hp->rec);
 	mm_buf_release(&hp->resp);
 	mm_buf_release(&hp->scratch);
+	free(hp->req_scratch);
 	if (hp->own_cat)
 		mm_catalogue_free(hp->cat);
 	free(hp);
@@ -242,6 +248,12 @@ void honeypot_set_record_fn(struct honeypot *hp, honeypot_record_fn *fn, void *a
 {
 	hp->record_fn = fn;
 	hp->record_arg = arg;
+}
+
+void honeypot_set_flush_fn(struct honeypot *hp, void (*fn)(void *arg), void *arg)
+{
+	hp->flush_fn = fn;
+	hp->flush_arg = arg;
 }
 
 const struct honeypot_stats *honeypot_stats(const struct honeypot *hp)
@@ -288,6 +300,8 @@ void hp_record_end(struct hp_session *s, struct mm_json *j)
 	hp->stats.records++;
 	if (hp->record_fn && hp->record_fn(hp->record_arg, hp->rec.ptr, hp->rec.len))
 		hp->stats.records_failed++;
+	if (hp->flush_fn)
+		hp_records_written(hp);
 }
 
 void hp_json_request(struct honeypot *hp, struct mm_json *j, const struct hp_req *q)

@@ -44,7 +44,7 @@ struct hp_conn {
 	int64_t opened_us, last_us;
 	int64_t closing_us;
 	uint32_t ip_slot;
-	bool closing, paused;
+	bool closing, paused, lingering;
 };
 
 struct ip_slot {
@@ -71,6 +71,7 @@ struct hp_server {
 	uint32_t ip_cap;	/* power of two */
 	uint32_t ip_used;
 	struct event *sweep, *sig_int, *sig_term, *sig_hup, *deadline;
+	struct event *flush;	/* low priority: runs after the turn's I/O */
 };
 
 static int server_get(struct honeypot *hp)
@@ -84,6 +85,8 @@ static int server_get(struct honeypot *hp)
 		return MM_ENOMEM;
 	srv->hp = hp;
 	srv->base = event_base_new();
+	if (srv->base)
+		event_base_priority_init(srv->base, 2);
 	srv->ip_cap = 1024;
 	while (srv->ip_cap < hp->cfg.max_conns * 2u && srv->ip_cap < (1u << 24))
 		srv->ip_cap <<= 1;
@@ -177,9 +180,52 @@ static void conn_free(struct hp_conn *c, const char *reason)
 static void conn_write(void *arg, const void *data, size_t len)
 {
 	struct hp_conn *c = arg;
+	ssize_t n = 0;
 
-	if (c->bev)
-		bufferevent_write(c->bev, data, len);
+	if (!c->bev)
+		return;
+	/* nothing queued: send now, and leave libevent only the rest (saves
+	 * arming the write event for every answer) */
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		n = send(bufferevent_getfd(c->bev), data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0)
+			n = 0;
+	}
+	if ((size_t)n < len)
+		bufferevent_write(c->bev, (const char *)data + n, len - (size_t)n);
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct honeypot *hp = arg;
+
+	(void)fd;
+	(void)what;
+	hp->records_dirty = false;
+	if (hp->flush_fn)
+		hp->flush_fn(hp->flush_arg);
+}
+
+void hp_records_written(struct honeypot *hp)
+{
+	if (hp->records_dirty)
+		return;
+	if (hp->srv && hp->srv->flush) {
+		hp->records_dirty = true;
+		event_active(hp->srv->flush, EV_TIMEOUT, 0);
+	} else {
+		hp->flush_fn(hp->flush_arg);
+	}
+}
+
+/* Everything is sent: half-close and read what the peer still sends until
+ * it closes (or the grace time ends), so that the close never turns into a
+ * reset that would destroy the answer in flight. */
+static void linger(struct hp_conn *c)
+{
+	c->lingering = true;
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	bufferevent_enable(c->bev, EV_READ);
 }
 
 static void start_closing(struct hp_conn *c)
@@ -188,7 +234,7 @@ static void start_closing(struct hp_conn *c)
 	c->closing_us = mm_monotonic_us();
 	bufferevent_disable(c->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_free(c, "closed by honeypot");
+		linger(c);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -197,6 +243,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_iovec v[4];
 
+	if (c->lingering) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	c->last_us = mm_monotonic_us();
 	while (!c->closing && evbuffer_get_length(in)) {
 		int n = evbuffer_peek(in, -1, NULL, v, 4);
@@ -227,7 +277,8 @@ static void on_write(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(bufferevent_get_output(bev)) != 0)
 		return;
 	if (c->closing) {
-		conn_free(c, "closed by honeypot");
+		if (!c->lingering)
+			linger(c);
 		return;
 	}
 	if (c->paused) {
@@ -240,6 +291,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct hp_conn *c = arg;
 
+	if (c->lingering) {
+		conn_free(c, "closed by honeypot");
+		return;
+	}
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
 		/* half-closed: the answers still go out, then we close */
@@ -343,6 +398,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	if (srv->conns)
 		srv->conns->prev = c;
 	srv->conns = c;
+	bufferevent_priority_set(c->bev, 0);
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, 256 * 1024);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -362,7 +418,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 		next = c->next;
 		if (c->closing) {
 			if (now - c->closing_us > CLOSE_GRACE_US)
-				why = "output not read";
+				why = c->lingering ? "closed by honeypot" : "output not read";
 		} else if (now - c->opened_us > (int64_t)cfg->lifetime_ms * 1000) {
 			why = "lifetime limit";
 		} else if (c->s->req.started &&
@@ -499,8 +555,10 @@ int honeypot_run(struct honeypot *hp, uint32_t duration_ms)
 	srv->sig_int = evsignal_new(srv->base, SIGINT, on_signal, srv);
 	srv->sig_term = evsignal_new(srv->base, SIGTERM, on_signal, srv);
 	srv->sig_hup = evsignal_new(srv->base, SIGHUP, on_signal, srv);
-	if (!srv->sweep || !srv->sig_int || !srv->sig_term || !srv->sig_hup)
+	srv->flush = event_new(srv->base, -1, 0, on_flush, hp);
+	if (!srv->sweep || !srv->sig_int || !srv->sig_term || !srv->sig_hup || !srv->flush)
 		return MM_ENOMEM;
+	event_priority_set(srv->flush, 1);
 	event_add(srv->sweep, &one);
 	event_add(srv->sig_int, NULL);
 	event_add(srv->sig_term, NULL);
@@ -515,6 +573,9 @@ int honeypot_run(struct honeypot *hp, uint32_t duration_ms)
 		rc = MM_EDEP;
 	while (srv->conns)
 		conn_free(srv->conns, "honeypot stopped");
+	if (hp->flush_fn)
+		hp->flush_fn(hp->flush_arg);
+	hp->records_dirty = false;
 	return rc;
 }
 
@@ -542,6 +603,8 @@ void hp_server_free(struct hp_server *srv)
 		event_free(srv->sig_hup);
 	if (srv->deadline)
 		event_free(srv->deadline);
+	if (srv->flush)
+		event_free(srv->flush);
 	event_base_free(srv->base);
 	free(srv->ips);
 	free(srv);
