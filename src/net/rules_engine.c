@@ -1,0 +1,1160 @@
+/*
+ * rules_engine.c — loading a rule set, the Hyperscan prefilter, and
+ * running rules on packets, stream chunks and transactions.
+ *
+ * Loading: every *.rules file named in env->rule_paths (files, or folders
+ * whose *.rules files are taken in name order) and the bundled net/ rules.
+ * A file is read whole (capped at RULES_FILE_MAX); lines ending with a
+ * backslash continue; '#' lines are comments. Each rule is parsed by
+ * rules_parse.c; rejected rules go to env->rule_report with file, line,
+ * sid and the reason (duplicate sids are not checked yet).
+ *
+ * Matching: every rule has one inspection point (packet, stream chunk,
+ * transaction). Rules are grouped by point/buffer and direction (to
+ * server, to client; a rule without direction is in both); each group has
+ * one Hyperscan block-mode database of the fast patterns of its rules
+ * (literals as \xHH, HS_FLAG_CASELESS for nocase, single match). A buffer is
+ * scanned once with its group's database; the rules whose fast pattern
+ * occurred, plus the group's rules without any content ("always" list),
+ * are then fully verified in rule-file order (protocol, addresses, ports,
+ * flow, header keywords, every buffer's match list, flowbits, threshold).
+ * Stream data is scanned in the chunks reassembly delivers, in block mode
+ * without overlap: a pattern split across two chunks is not seen (the
+ * limit is documented in docs/rules.md).
+ *
+ * Threading: struct net_rules is read-only after load and shared; each
+ * input has its own struct net_rules_state (Hyperscan scratch, candidate
+ * marks, threshold table).
+ */
+#include "core/compat.h"
+#include "net/rules.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hs/hs.h>
+
+#define RULES_FILE_MAX (64u << 20)
+#define RULES_MAX (1u << 20)
+#define EXCERPT_MAX 96
+
+/* Group slots: transaction buffers by buffer id; packet payload at
+ * RB_PAYLOAD; stream at SLOT_STREAM. */
+#define SLOT_STREAM RB_COUNT
+#define NSLOTS (RB_COUNT + 1)
+
+struct group {
+	hs_database_t *db;
+	uint32_t *ids;		/* pattern id -> rule index */
+	size_t nids;
+	uint32_t *always;	/* rules without a fast pattern */
+	size_t nalways, cap_always;
+	/* build-time */
+	char **pats;
+	unsigned *flags;
+	size_t npats, cap_pats;
+};
+
+struct net_rules {
+	struct rule *rules;
+	size_t n, cap;
+	struct rule_names flowbits;
+	struct group g[NSLOTS][2];
+	bool slot_used[NSLOTS];
+	hs_scratch_t *proto_scratch;
+	char id[65];
+};
+
+size_t net_rules_count(const struct net_rules *r)
+{
+	return r ? r->n : 0;
+}
+
+const char *net_rules_id(const struct net_rules *r)
+{
+	return r ? r->id : "";
+}
+
+/* ---- loading ---- */
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *b = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	if (fd < 0)
+		return mm_from_errno(errno);
+	for (;;) {
+		if (cap - n < 65536) {
+			if (cap >= RULES_FILE_MAX) {
+				rc = MM_ELIMIT;
+				goto out;
+			}
+			size_t nc = cap ? cap * 2 : 262144;
+			char *nb = realloc(b, nc + 1);
+			if (!nb) {
+				rc = MM_ENOMEM;
+				goto out;
+			}
+			b = nb;
+			cap = nc;
+		}
+		ssize_t k = read(fd, b + n, cap - n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = mm_from_errno(errno);
+			goto out;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	b[n] = '\0';
+	*out = b;
+	*len = n;
+	b = NULL;
+out:
+	free(b);
+	close(fd);
+	return rc;
+}
+
+static long sid_of(const char *text)
+{
+	const char *p = text;
+	while ((p = strstr(p, "sid")) != NULL) {
+		const char *q = p + 3;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if ((p == text || p[-1] == ';' || p[-1] == ' ' || p[-1] == '(') && *q == ':') {
+			q++;
+			while (*q == ' ')
+				q++;
+			return strtol(q, NULL, 10);
+		}
+		p += 3;
+	}
+	return -1;
+}
+
+static enum mm_level level_of(const struct rule *r)
+{
+	static const struct {
+		const char *c;
+		int prio;
+	} cls[] = {
+		{ "attempted-admin", 1 }, { "attempted-user", 1 }, { "inappropriate-content", 1 },
+		{ "policy-violation", 1 }, { "shellcode-detect", 1 }, { "successful-admin", 1 },
+		{ "successful-user", 1 }, { "trojan-activity", 1 }, { "unsuccessful-user", 1 },
+		{ "web-application-attack", 1 }, { "exploit-kit", 1 }, { "domain-c2", 1 },
+		{ "command-and-control", 1 }, { "credential-theft", 1 }, { "targeted-activity", 1 },
+		{ "bad-unknown", 2 }, { "attempted-dos", 2 }, { "attempted-recon", 2 },
+		{ "denial-of-service", 2 }, { "misc-attack", 2 }, { "non-standard-protocol", 2 },
+		{ "rpc-portmap-decode", 2 }, { "successful-dos", 2 }, { "successful-recon-largescale", 2 },
+		{ "successful-recon-limited", 2 }, { "suspicious-filename-detect", 2 },
+		{ "suspicious-login", 2 }, { "system-call-detect", 2 }, { "unusual-client-port-connection", 2 },
+		{ "web-application-activity", 2 }, { "coin-mining", 2 }, { "social-engineering", 2 },
+		{ "external-ip-check", 2 }, { "pup-activity", 2 }, { "default-login-attempt", 2 },
+		{ "icmp-event", 3 }, { "misc-activity", 3 }, { "network-scan", 3 }, { "not-suspicious", 3 },
+		{ "protocol-command-decode", 3 }, { "string-detect", 3 }, { "unknown", 3 },
+		{ "tcp-connection", 4 },
+	};
+	int prio = r->priority;
+	if (!prio && r->classtype)
+		for (size_t i = 0; i < sizeof(cls) / sizeof(cls[0]); i++)
+			if (!strcmp(cls[i].c, r->classtype))
+				prio = cls[i].prio;
+	switch (prio) {
+	case 1: return MM_LEVEL_HIGH;
+	case 2: return MM_LEVEL_MEDIUM;
+	case 0: case 3: return MM_LEVEL_LOW;
+	default: return MM_LEVEL_INFORMATIONAL;
+	}
+}
+
+static int add_rule(struct net_rules *rs, struct rule *r)
+{
+	if (rs->n == rs->cap) {
+		size_t nc = rs->cap ? rs->cap * 2 : 256;
+		struct rule *nr = realloc(rs->rules, nc * sizeof(*nr));
+		if (!nr)
+			return MM_ENOMEM;
+		rs->rules = nr;
+		rs->cap = nc;
+	}
+	r->index = (uint32_t)rs->n;
+	rs->rules[rs->n++] = *r;
+	return 0;
+}
+
+struct load_ctx {
+	struct net_rules *rs;
+	const struct mm_config *cfg;
+	struct mm_rule_report *report;
+	struct mm_catalogue *cat;
+	struct mm_sha256 sha;
+	size_t loaded;
+};
+
+static void one_rule(struct load_ctx *lc, const char *file, long line, const char *text, size_t len)
+{
+	struct rule r;
+	char key[200], reason[512];
+	struct rule_parse_env pe = { lc->cfg, &lc->rs->flowbits };
+	int rc = rule_parse(&r, text, len, &pe, key, sizeof(key), reason, sizeof(reason));
+	char idbuf[32];
+	if (rc) {
+		long sid = sid_of(text);
+		if (sid > 0)
+			snprintf(idbuf, sizeof(idbuf), "sid:%ld", sid);
+		if (lc->report)
+			mm_rule_report_rejected(lc->report, "net", file, line, sid > 0 ? idbuf : NULL,
+						key[0] ? key : mm_strerror(rc), reason[0] ? reason : mm_strerror(rc));
+		return;
+	}
+	if (lc->rs->n >= RULES_MAX) {
+		if (lc->report)
+			mm_rule_report_rejected(lc->report, "net", file, line, NULL, "limit: too many rules",
+						"too many rules");
+		rule_release(&r);
+		return;
+	}
+	r.file = strdup(file);
+	r.line = line;
+	if (lc->cat) {
+		struct mm_rule_meta m;
+		memset(&m, 0, sizeof(m));
+		snprintf(idbuf, sizeof(idbuf), "sid:%u", r.sid);
+		m.id = idbuf;
+		m.name = r.msg ? r.msg : idbuf;
+		m.engine = "net";
+		m.ruleset = file;
+		m.category = r.classtype;
+		m.level = level_of(&r);
+		m.source_file = file;
+		m.source_line = line;
+		for (unsigned i = 0; i < r.nrefs && i < MM_ALERT_MAX_LIST - 1; i++)
+			m.references[i] = r.refs[i];
+		const struct mm_rule_meta *stored = NULL;
+		if (mm_catalogue_add(lc->cat, &m, &stored) == 0)
+			r.meta = stored;
+	}
+	if (add_rule(lc->rs, &r)) {
+		rule_release(&r);
+		return;
+	}
+	lc->loaded++;
+}
+
+static void load_text(struct load_ctx *lc, const char *file, const char *text, size_t len)
+{
+	struct mm_buf cur;
+	long line = 0, start_line = 0;
+	const char *p = text, *end = text + len;
+	mm_buf_init(&cur, RULE_MAX_TEXT + 1024);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		line++;
+		size_t n = (size_t)(le - p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		bool cont = n && p[n - 1] == '\\';
+		if (cur.len == 0) {
+			size_t i = 0;
+			while (i < n && (p[i] == ' ' || p[i] == '\t'))
+				i++;
+			if (i == n || p[i] == '#') {
+				p = nl ? nl + 1 : end;
+				continue;
+			}
+			start_line = line;
+		}
+		if (mm_buf_append(&cur, p, cont ? n - 1 : n) != 0) {
+			if (lc->report)
+				mm_rule_report_rejected(lc->report, "net", file, start_line, NULL,
+							"limit: rule too long", "rule longer than 64 KiB");
+			mm_buf_reset(&cur);
+			cont = false;
+			/* skip the rest of this rule's continuation lines */
+		} else if (!cont) {
+			one_rule(lc, file, start_line, (const char *)cur.ptr, cur.len);
+			mm_buf_reset(&cur);
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if (cur.len)
+		one_rule(lc, file, start_line, (const char *)cur.ptr, cur.len);
+	mm_buf_release(&cur);
+}
+
+static int load_file(struct load_ctx *lc, const char *path, struct mm_diag *diag)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc = read_file(path, &text, &len);
+	if (rc) {
+		if (lc->report)
+			mm_rule_report_rejected(lc->report, "net", path, -1, NULL, "unreadable rule file",
+						mm_strerror(rc));
+		return mm_diag_set(diag, rc, path, -1, -1, "cannot read rule file: %s", mm_strerror(rc));
+	}
+	mm_sha256_update(&lc->sha, path, strlen(path) + 1);
+	mm_sha256_update(&lc->sha, text, len);
+	load_text(lc, path, text, len);
+	free(text);
+	return 0;
+}
+
+static bool is_rules_name(const char *n)
+{
+	size_t l = strlen(n);
+	return l > 6 && !strcmp(n + l - 6, ".rules");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int load_path(struct load_ctx *lc, const char *path, bool explicit_file, struct mm_diag *diag)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return explicit_file ? mm_diag_set(diag, MM_ENOENT, path, -1, -1, "no such rule path") : 0;
+	if (!S_ISDIR(st.st_mode))
+		return is_rules_name(path) ? load_file(lc, path, diag) : 0;
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (!is_rules_name(de->d_name))
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			char **nn = realloc(names, nc * sizeof(*nn));
+			if (!nn) {
+				rc = MM_ENOMEM;
+				goto out;
+			}
+			names = nn;
+			cap = nc;
+		}
+		size_t l = strlen(path) + strlen(de->d_name) + 2;
+		names[n] = malloc(l);
+		if (!names[n]) {
+			rc = MM_ENOMEM;
+			goto out;
+		}
+		snprintf(names[n], l, "%s/%s", path, de->d_name);
+		n++;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		load_file(lc, names[i], NULL);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+/* ---- groups and Hyperscan ---- */
+
+static int push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		uint32_t *nv = realloc(*v, nc * sizeof(*nv));
+		if (!nv)
+			return MM_ENOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	(*v)[(*n)++] = x;
+	return 0;
+}
+
+static unsigned rule_slot(const struct rule *r)
+{
+	if (r->point == RP_STREAM)
+		return SLOT_STREAM;
+	if (r->point == RP_PACKET)
+		return RB_PAYLOAD;
+	if (r->fp >= 0)
+		return r->m[r->fp].buf;
+	return 0;	/* tx rules without a fast pattern: "always" of slot 0 */
+}
+
+static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx)
+{
+	const struct rule_match *m = &r->m[r->fp];
+	const uint8_t *p = m->pat;
+	size_t n = m->patlen;
+	if (m->fp_chop) {
+		p += m->fp_off;
+		n = m->fp_len;
+	}
+	if (g->npats == g->cap_pats) {
+		size_t nc = g->cap_pats ? g->cap_pats * 2 : 64;
+		char **np = realloc(g->pats, nc * sizeof(*np));
+		if (!np)
+			return MM_ENOMEM;
+		g->pats = np;
+		unsigned *nf = realloc(g->flags, nc * sizeof(*nf));
+		if (!nf)
+			return MM_ENOMEM;
+		g->flags = nf;
+		uint32_t *ni = realloc(g->ids, nc * sizeof(*ni));
+		if (!ni)
+			return MM_ENOMEM;
+		g->ids = ni;
+		g->cap_pats = nc;
+	}
+	char *s = malloc(n * 4 + 1);
+	if (!s)
+		return MM_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		snprintf(s + i * 4, 5, "\\x%02x", p[i]);
+	s[n * 4] = '\0';
+	g->pats[g->npats] = s;
+	g->flags[g->npats] = HS_FLAG_SINGLEMATCH | (m->nocase ? HS_FLAG_CASELESS : 0);
+	g->ids[g->npats] = idx;
+	g->npats++;
+	g->nids = g->npats;
+	return 0;
+}
+
+static int build_groups(struct net_rules *rs, struct mm_diag *diag)
+{
+	int rc = 0;
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *r = &rs->rules[i];
+		unsigned slot = rule_slot(r);
+		for (int dir = 0; dir < 2; dir++) {
+			if (dir == APP_TO_SERVER && (r->flow & RF_TO_CLIENT))
+				continue;
+			if (dir == APP_TO_CLIENT && (r->flow & RF_TO_SERVER))
+				continue;
+			struct group *g = &rs->g[slot][dir];
+			rs->slot_used[slot] = true;
+			if (r->fp >= 0)
+				rc = group_add_pattern(g, r, (uint32_t)i);
+			else
+				rc = push_u32(&g->always, &g->nalways, &g->cap_always, (uint32_t)i);
+			if (rc)
+				return rc;
+		}
+	}
+	for (unsigned s = 0; s < NSLOTS; s++)
+		for (int dir = 0; dir < 2; dir++) {
+			struct group *g = &rs->g[s][dir];
+			if (!g->npats)
+				continue;
+			unsigned *ids = malloc(g->npats * sizeof(*ids));
+			if (!ids)
+				return MM_ENOMEM;
+			for (size_t k = 0; k < g->npats; k++)
+				ids[k] = (unsigned)k;
+			hs_compile_error_t *ce = NULL;
+			hs_error_t he = hs_compile_multi((const char *const *)g->pats, g->flags, ids,
+							 (unsigned)g->npats, HS_MODE_BLOCK, NULL, &g->db, &ce);
+			free(ids);
+			if (he != HS_SUCCESS) {
+				rc = mm_diag_set(diag, MM_EDEP, NULL, -1, -1, "hyperscan: %s",
+						 ce && ce->message ? ce->message : "compile failed");
+				hs_free_compile_error(ce);
+				return rc;
+			}
+			if (hs_alloc_scratch(g->db, &rs->proto_scratch) != HS_SUCCESS)
+				return mm_diag_set(diag, MM_ENOMEM, NULL, -1, -1, "hyperscan scratch");
+			for (size_t k = 0; k < g->npats; k++)
+				free(g->pats[k]);
+			free(g->pats);
+			free(g->flags);
+			g->pats = NULL;
+			g->flags = NULL;
+		}
+	return 0;
+}
+
+void net_rules_free(struct net_rules *rs)
+{
+	if (!rs)
+		return;
+	for (size_t i = 0; i < rs->n; i++)
+		rule_release(&rs->rules[i]);
+	free(rs->rules);
+	for (size_t i = 0; i < rs->flowbits.n; i++)
+		free(rs->flowbits.v[i]);
+	free(rs->flowbits.v);
+	for (unsigned s = 0; s < NSLOTS; s++)
+		for (int d = 0; d < 2; d++) {
+			struct group *g = &rs->g[s][d];
+			if (g->db)
+				hs_free_database(g->db);
+			for (size_t k = 0; g->pats && k < g->npats; k++)
+				free(g->pats[k]);
+			free(g->pats);
+			free(g->flags);
+			free(g->ids);
+			free(g->always);
+		}
+	if (rs->proto_scratch)
+		hs_free_scratch(rs->proto_scratch);
+	free(rs);
+}
+
+static int finish_load(struct net_rules *rs, struct load_ctx *lc, struct mm_diag *diag)
+{
+	uint8_t dg[32];
+	mm_sha256_final(&lc->sha, dg);
+	mm_hex(dg, 32, rs->id);
+	rs->id[64] = '\0';
+	if (lc->report)
+		mm_rule_report_loaded(lc->report, "net", lc->loaded);
+	return build_groups(rs, diag);
+}
+
+int net_rules_load(struct net_rules **out, const struct mm_engine_env *env, struct mm_diag *diag)
+{
+	struct net_rules *rs = calloc(1, sizeof(*rs));
+	struct load_ctx lc;
+	int rc = 0;
+	*out = NULL;
+	if (!rs)
+		return MM_ENOMEM;
+	memset(&lc, 0, sizeof(lc));
+	lc.rs = rs;
+	lc.cfg = env->config;
+	lc.report = env->rule_report;
+	lc.cat = env->catalogue;
+	mm_sha256_init(&lc.sha);
+	for (size_t i = 0; env->rule_paths && env->rule_paths[i]; i++) {
+		rc = load_path(&lc, env->rule_paths[i], false, diag);
+		if (rc)
+			goto out;
+	}
+	if (env->bundled_rules && env->bundled_rules_dir) {
+		char p[4096];
+		snprintf(p, sizeof(p), "%s/net", env->bundled_rules_dir);
+		rc = load_path(&lc, p, false, diag);
+		if (rc)
+			goto out;
+	}
+	if (rs->n == 0) {
+		mm_sha256_release(&lc.sha);
+		if (lc.report)
+			mm_rule_report_loaded(lc.report, "net", 0);
+		net_rules_free(rs);
+		return 0;
+	}
+	rc = finish_load(rs, &lc, diag);
+	if (rc)
+		goto out;
+	*out = rs;
+	rs = NULL;
+out:
+	net_rules_free(rs);
+	return rc;
+}
+
+int net_rules_load_text(struct net_rules **out, const char *text, size_t len,
+			const struct mm_config *config, struct mm_rule_report *report)
+{
+	struct net_rules *rs = calloc(1, sizeof(*rs));
+	struct load_ctx lc;
+	struct mm_diag diag;
+	int rc;
+	*out = NULL;
+	if (!rs)
+		return MM_ENOMEM;
+	memset(&lc, 0, sizeof(lc));
+	lc.rs = rs;
+	lc.cfg = config;
+	lc.report = report;
+	mm_sha256_init(&lc.sha);
+	mm_sha256_update(&lc.sha, text, len);
+	load_text(&lc, "<text>", text, len);
+	rc = finish_load(rs, &lc, &diag);
+	if (rc) {
+		net_rules_free(rs);
+		return rc;
+	}
+	*out = rs;
+	return 0;
+}
+
+/* ---- per-input state ---- */
+
+struct net_rules_state *net_rules_state_new(const struct net_rules *r)
+{
+	struct net_rules_state *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->r = r;
+	s->nflowbits = r->flowbits.n;
+	s->cand = calloc(r->n ? r->n : 1, 1);
+	s->cand_list = calloc(r->n ? r->n : 1, sizeof(*s->cand_list));
+	if (!s->cand || !s->cand_list ||
+	    (r->proto_scratch && hs_clone_scratch(r->proto_scratch, (hs_scratch_t **)&s->scratch) != HS_SUCCESS)) {
+		net_rules_state_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void net_rules_state_free(struct net_rules_state *s)
+{
+	if (!s)
+		return;
+	if (s->scratch)
+		hs_free_scratch(s->scratch);
+	free(s->cand);
+	free(s->cand_list);
+	free(s->thr);
+	free(s->fallback);
+	free(s);
+}
+
+void net_rules_state_set_hook(struct net_rules_state *s, net_rules_alert_fn *fn, void *arg)
+{
+	s->hook = fn;
+	s->hook_arg = arg;
+}
+
+/* ---- candidates ---- */
+
+struct scan_arg {
+	struct net_rules_state *s;
+	const struct group *g;
+};
+
+static void mark(struct net_rules_state *s, uint32_t idx)
+{
+	if (s->cand[idx])
+		return;
+	s->cand[idx] = 1;
+	s->cand_list[s->ncand++] = idx;
+}
+
+static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
+		    void *ctx)
+{
+	struct scan_arg *a = ctx;
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (id < a->g->nids)
+		mark(a->s, a->g->ids[id]);
+	return 0;
+}
+
+static void collect(struct net_rules_state *s, const struct group *g, const uint8_t *data, size_t len)
+{
+	for (size_t i = 0; i < g->nalways; i++)
+		mark(s, g->always[i]);
+	if (!g->db || !len || !s->scratch)
+		return;
+	struct scan_arg a = { s, g };
+	size_t off = 0;
+	/* hs_scan takes an unsigned int length */
+	while (off < len) {
+		size_t n = MM_MIN(len - off, (size_t)1 << 30);
+		hs_scan(g->db, (const char *)data + off, (unsigned)n, 0, s->scratch, on_match, &a);
+		off += n;
+	}
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* ---- verification ---- */
+
+struct view {
+	enum app_dir dir;
+	const struct net_flow_info *info;
+	const struct net_packet_view *pkt;	/* packet point */
+	const char *app_proto;
+	struct mm_slice buf[RB_COUNT];
+	bool derived;
+	const struct net_tx *tx;
+	struct mm_buf names;
+};
+
+static const uint8_t zero16[16];
+
+static void addrs(const struct view *v, const uint8_t **src, const uint8_t **dst, uint16_t *sp,
+		  uint16_t *dp)
+{
+	const struct net_flow_info *f = v->info;
+	if (!f) {
+		*src = *dst = zero16;
+		*sp = *dp = 0;
+		return;
+	}
+	if (v->dir == APP_TO_SERVER) {
+		*src = f->src_addr;
+		*dst = f->dst_addr;
+		*sp = f->src_port;
+		*dp = f->dst_port;
+	} else {
+		*src = f->dst_addr;
+		*dst = f->src_addr;
+		*sp = f->dst_port;
+		*dp = f->src_port;
+	}
+}
+
+static bool header_match(const struct rule *r, const struct view *v)
+{
+	const struct net_flow_info *f = v->info;
+	if (!f)
+		return true;
+	const uint8_t *src, *dst;
+	uint16_t sp, dp;
+	addrs(v, &src, &dst, &sp, &dp);
+	uint8_t ver = f->ip_version;
+	bool fwd = rule_addr_match(&r->src, ver, src) && rule_addr_match(&r->dst, ver, dst) &&
+		   rule_port_match(&r->sp, sp) && rule_port_match(&r->dp, dp);
+	if (fwd)
+		return true;
+	if (!r->bidir)
+		return false;
+	return rule_addr_match(&r->src, ver, dst) && rule_addr_match(&r->dst, ver, src) &&
+	       rule_port_match(&r->sp, dp) && rule_port_match(&r->dp, sp);
+}
+
+static bool proto_match(const struct rule *r, const struct view *v)
+{
+	if (r->ipproto && v->info && v->info->proto != r->ipproto)
+		return false;
+	if (r->app_proto && (!v->app_proto || strcmp(r->app_proto, v->app_proto)))
+		return false;
+	if ((r->flow & RF_TO_SERVER) && v->dir != APP_TO_SERVER)
+		return false;
+	if ((r->flow & RF_TO_CLIENT) && v->dir != APP_TO_CLIENT)
+		return false;
+	return true;
+}
+
+static bool packet_match(const struct rule *r, const struct net_packet_view *p)
+{
+	if ((r->flow & RF_ESTABLISHED) && !p->established)
+		return false;
+	if ((r->flow & RF_NOT_ESTABLISHED) && p->established)
+		return false;
+	if (!rule_range_match(&r->dsize, (int64_t)p->payload_len) || !rule_range_match(&r->ttl, p->ttl))
+		return false;
+	if ((r->itype.set || r->icode.set) &&
+	    (!p->is_icmp || !rule_range_match(&r->itype, p->icmp_type) ||
+	     !rule_range_match(&r->icode, p->icmp_code)))
+		return false;
+	if (!rule_range_match(&r->ipid, p->ip_id) || !rule_range_match(&r->seq, p->tcp_seq) ||
+	    !rule_range_match(&r->ack, p->tcp_ack) || !rule_range_match(&r->window, p->tcp_window))
+		return false;
+	if (r->has_flags) {
+		uint8_t fl = (uint8_t)(p->tcp_flags & r->flags_mask);
+		switch (r->flags_mode) {
+		case '+': if ((fl & r->flags_set) != r->flags_set) return false; break;
+		case '*': if (!(fl & r->flags_set)) return false; break;
+		case '!': if (fl & r->flags_set) return false; break;
+		default: if (fl != r->flags_set) return false;
+		}
+	}
+	return true;
+}
+
+/* Value of header "name" in the joined "Name: value\r\n" header block. */
+static struct mm_slice header_value(struct mm_slice h, const char *name)
+{
+	struct mm_slice r = { NULL, 0 };
+	size_t nl = strlen(name);
+	const uint8_t *p = h.ptr, *end = h.ptr + h.len;
+	while (p && p < end) {
+		const uint8_t *e = memchr(p, '\n', (size_t)(end - p));
+		const uint8_t *le = e ? e : end;
+		size_t l = (size_t)(le - p);
+		if (l && p[l - 1] == '\r')
+			l--;
+		if (l > nl && p[nl] == ':' && !strncasecmp((const char *)p, name, nl)) {
+			const uint8_t *v = p + nl + 1;
+			while (v < p + l && (*v == ' ' || *v == '\t'))
+				v++;
+			r.ptr = v;
+			r.len = (size_t)(p + l - v);
+			return r;
+		}
+		p = e ? e + 1 : end;
+	}
+	return r;
+}
+
+static void derive(struct view *v)
+{
+	if (v->derived || !v->tx)
+		return;
+	v->derived = true;
+	struct mm_slice h = v->buf[NET_BUF_HTTP_HEADER];
+	if (!h.ptr)
+		return;
+	static const struct {
+		unsigned b;
+		const char *n;
+	} hv[] = {
+		{ RB_HTTP_REFERER, "Referer" }, { RB_HTTP_LOCATION, "Location" },
+		{ RB_HTTP_ACCEPT, "Accept" }, { RB_HTTP_ACCEPT_ENC, "Accept-Encoding" },
+		{ RB_HTTP_ACCEPT_LANG, "Accept-Language" }, { RB_HTTP_SERVER, "Server" },
+		{ RB_HTTP_CONTENT_LEN, "Content-Length" }, { RB_HTTP_CONNECTION, "Connection" },
+	};
+	for (size_t i = 0; i < sizeof(hv) / sizeof(hv[0]); i++)
+		v->buf[hv[i].b] = header_value(h, hv[i].n);
+	/* header names as Suricata shows them: \r\nName\r\nName\r\n\r\n */
+	mm_buf_append(&v->names, "\r\n", 2);
+	const uint8_t *p = h.ptr, *end = h.ptr + h.len;
+	while (p < end) {
+		const uint8_t *e = memchr(p, '\n', (size_t)(end - p));
+		const uint8_t *le = e ? e : end;
+		const uint8_t *c = memchr(p, ':', (size_t)(le - p));
+		if (c) {
+			mm_buf_append(&v->names, p, (size_t)(c - p));
+			mm_buf_append(&v->names, "\r\n", 2);
+		}
+		p = e ? e + 1 : end;
+	}
+	mm_buf_append(&v->names, "\r\n", 2);
+	v->buf[RB_HTTP_HEADER_NAMES].ptr = (const uint8_t *)v->names.ptr;
+	v->buf[RB_HTTP_HEADER_NAMES].len = v->names.len;
+	/* http.start: request or response line, then the headers */
+	struct mm_slice line = v->buf[v->dir == APP_TO_SERVER ? NET_BUF_HTTP_REQUEST_LINE : NET_BUF_HTTP_RESPONSE_LINE];
+	if (line.ptr) {
+		size_t at = v->names.len;
+		mm_buf_append(&v->names, line.ptr, line.len);
+		mm_buf_append(&v->names, "\r\n", 2);
+		mm_buf_append(&v->names, h.ptr, h.len);
+		mm_buf_append(&v->names, "\r\n", 2);
+		/* the names slice may have moved with the buffer */
+		v->buf[RB_HTTP_HEADER_NAMES].ptr = (const uint8_t *)v->names.ptr;
+		v->buf[RB_HTTP_START].ptr = (const uint8_t *)v->names.ptr + at;
+		v->buf[RB_HTTP_START].len = v->names.len - at;
+	}
+}
+
+static void emit(struct net_rules_state *s, struct app_ctx *ctx, const struct rule *r,
+		 const struct view *v, unsigned buf, const uint8_t *data, size_t off, size_t mlen,
+		 uint64_t frame)
+{
+	s->alerts++;
+	const uint8_t *ex = data ? data + off : NULL;
+	size_t exl = data ? MM_MIN(mlen ? mlen : EXCERPT_MAX, (size_t)EXCERPT_MAX) : 0;
+	if (s->hook)
+		s->hook(s->hook_arg, r, rule_buf_name(buf), ex, exl);
+	if (!ctx || !ctx->scan)
+		return;
+	char idbuf[32], reason[256];
+	struct mm_buf ev;
+	struct mm_json j;
+	mm_buf_init(&ev, 8192);
+	mm_json_init(&j, &ev);
+	mm_json_object_begin(&j, NULL);
+	mm_json_str(&j, "buffer", rule_buf_name(buf));
+	if (ex)
+		mm_json_strn(&j, "match", ex, exl);
+	mm_json_uint(&j, "match_offset", off);
+	mm_json_uint(&j, "frame", frame);
+	mm_json_uint(&j, "sid", r->sid);
+	mm_json_uint(&j, "rev", r->rev);
+	mm_json_uint(&j, "gid", r->gid);
+	if (r->metadata)
+		mm_json_str(&j, "metadata", r->metadata);
+	mm_json_str(&j, "action", r->action);
+	mm_json_object_end(&j);
+	bool ev_ok = mm_json_finish(&j) == 0;
+
+	struct mm_alert a;
+	mm_alert_init(&a);
+	snprintf(idbuf, sizeof(idbuf), "sid:%u", r->sid);
+	snprintf(reason, sizeof(reason), "rule sid:%u rev:%u matched %s", r->sid, r->rev,
+		 rule_buf_name(buf));
+	a.timestamp_us = ctx->ts_us;
+	a.module = "net";
+	a.meta = r->meta;
+	a.rule_id = idbuf;
+	a.rule_name = r->msg ? r->msg : idbuf;
+	a.ruleset = r->file;
+	a.category = r->classtype;
+	for (unsigned i = 0; i < r->nrefs && i < MM_ALERT_MAX_LIST - 1; i++)
+		a.references[i] = r->refs[i];
+	a.has_level = 1;
+	a.level = level_of(r);
+	a.reason = reason;
+	a.evidence_json = ev_ok ? ev.ptr : NULL;
+	const struct net_flow_info *f = ctx->info;
+	if (f) {
+		bool fwd = v->dir == APP_TO_SERVER;
+		a.src_ip = fwd ? f->src_ip : f->dst_ip;
+		a.dst_ip = fwd ? f->dst_ip : f->src_ip;
+		a.src_port = fwd ? f->src_port : f->dst_port;
+		a.dst_port = fwd ? f->dst_port : f->src_port;
+		a.transport = f->proto == 6 ? "tcp" : f->proto == 17 ? "udp" : f->proto == 1 ? "icmp" : NULL;
+		a.community_id = f->community_id[0] ? f->community_id : NULL;
+	}
+	a.protocol = v->app_proto;
+	mm_emit_alert(ctx->scan, &a);
+
+	if (mm_scan_wants_record(ctx->scan, "eve")) {
+		struct mm_buf eb;
+		struct mm_json e;
+		char ts[64];
+		mm_buf_init(&eb, 16384);
+		mm_json_init(&e, &eb);
+		mm_json_object_begin(&e, NULL);
+		int64_t t = ctx->ts_us;
+		time_t sec = (time_t)(t / 1000000);
+		struct tm tm;
+		gmtime_r(&sec, &tm);
+		size_t tl = strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(ts + tl, sizeof(ts) - tl, ".%06ld+0000", (long)(t % 1000000));
+		mm_json_str(&e, "timestamp", ts);
+		if (f) {
+			mm_json_uint(&e, "flow_id", f->id);
+			mm_json_str(&e, "event_type", "alert");
+			mm_json_str(&e, "src_ip", a.src_ip);
+			mm_json_int(&e, "src_port", a.src_port);
+			mm_json_str(&e, "dest_ip", a.dst_ip);
+			mm_json_int(&e, "dest_port", a.dst_port);
+			mm_json_str(&e, "proto", f->proto == 6 ? "TCP" : f->proto == 17 ? "UDP" : f->proto == 1 ? "ICMP" : "IP");
+			if (f->community_id[0])
+				mm_json_str(&e, "community_id", f->community_id);
+		} else {
+			mm_json_str(&e, "event_type", "alert");
+		}
+		if (v->app_proto)
+			mm_json_str(&e, "app_proto", v->app_proto);
+		mm_json_uint(&e, "pcap_cnt", frame);
+		mm_json_object_begin(&e, "alert");
+		mm_json_str(&e, "action", strcmp(r->action, "alert") ? "blocked" : "allowed");
+		mm_json_uint(&e, "gid", r->gid);
+		mm_json_uint(&e, "signature_id", r->sid);
+		mm_json_uint(&e, "rev", r->rev);
+		mm_json_str(&e, "signature", r->msg ? r->msg : "");
+		mm_json_str(&e, "category", r->classtype ? r->classtype : "");
+		int sev = r->priority ? r->priority : (a.level == MM_LEVEL_HIGH ? 1 : a.level == MM_LEVEL_MEDIUM ? 2 : 3);
+		mm_json_int(&e, "severity", sev);
+		mm_json_object_end(&e);
+		mm_json_object_end(&e);
+		if (mm_json_finish(&e) == 0)
+			mm_scan_record(ctx->scan, "eve", eb.ptr, eb.len);
+		mm_buf_release(&eb);
+	}
+	mm_buf_release(&ev);
+}
+
+/* The payload of an HTTP transaction: start line, headers, body. */
+static void tx_payload(struct view *v)
+{
+	if (v->buf[RB_PAYLOAD].ptr)
+		return;
+	derive(v);
+	struct mm_slice body = v->buf[v->dir == APP_TO_SERVER ? NET_BUF_HTTP_REQUEST_BODY : NET_BUF_HTTP_RESPONSE_BODY];
+	if (!body.ptr)
+		body = v->tx->buf[NET_BUF_FILE_DATA];
+	struct mm_slice st = v->buf[RB_HTTP_START];
+	if (!st.ptr)
+		return;
+	size_t names_len = v->buf[RB_HTTP_HEADER_NAMES].len;
+	size_t at = v->names.len;
+	size_t st_off = (size_t)(st.ptr - (const uint8_t *)v->names.ptr);
+	uint8_t *copy = malloc(st.len ? st.len : 1);
+	if (!copy)
+		return;
+	memcpy(copy, st.ptr, st.len);
+	mm_buf_append(&v->names, copy, st.len);
+	free(copy);
+	if (body.len)
+		mm_buf_append(&v->names, body.ptr, body.len);
+	const uint8_t *base = (const uint8_t *)v->names.ptr;
+	v->buf[RB_HTTP_HEADER_NAMES].ptr = base;
+	v->buf[RB_HTTP_HEADER_NAMES].len = names_len;
+	v->buf[RB_HTTP_START].ptr = base + st_off;
+	v->buf[RB_PAYLOAD].ptr = base + at;
+	v->buf[RB_PAYLOAD].len = v->names.len - at;
+}
+
+/* Verifies candidate rule r at a view; emits on match. */
+static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct rule *r,
+		   struct view *v, uint64_t frame)
+{
+	if (!proto_match(r, v) || !header_match(r, v))
+		return;
+	if (v->pkt && !packet_match(r, v->pkt))
+		return;
+	if (r->sameip && v->info && memcmp(v->info->src_addr, v->info->dst_addr, 16))
+		return;
+	if (r->urilen.set && !rule_range_match(&r->urilen, (int64_t)v->buf[NET_BUF_HTTP_URI].len))
+		return;
+	if (r->urilen.set && !v->buf[NET_BUF_HTTP_URI].ptr)
+		return;
+	struct rules_flow *fl = NULL;
+	if (r->nfb) {
+		fl = rules_flow_get(s, ctx, true);
+		if (!rules_flowbits_check(r, fl))
+			return;
+	}
+	int64_t vars[RULE_MAX_VARS] = { 0 };
+	unsigned done_mask[(RB_COUNT + 31) / 32] = { 0 };
+	unsigned abuf = RB_PAYLOAD;
+	size_t aoff = 0, alen = 0;
+	bool have_a = false;
+	for (unsigned i = 0; i < r->nm; i++) {
+		unsigned b = r->m[i].buf;
+		if (done_mask[b / 32] & (1u << (b % 32)))
+			continue;
+		done_mask[b / 32] |= 1u << (b % 32);
+		if (b >= NET_BUF_COUNT && b != RB_PAYLOAD)
+			derive(v);
+		if (b == RB_PAYLOAD && v->tx)
+			tx_payload(v);
+		struct mm_slice d = v->buf[b];
+		if (!d.ptr && b != RB_PAYLOAD)
+			return;
+		size_t off = 0, len = 0;
+		bool ok;
+		if (b == r->dotprefix_buf) {
+			uint8_t *t = malloc(d.len + 1);
+			if (!t)
+				return;
+			t[0] = '.';
+			if (d.len)
+				memcpy(t + 1, d.ptr, d.len);
+			ok = rule_match_buffer(r, b, t, d.len + 1, vars, &off, &len);
+			free(t);
+			off = off ? off - 1 : 0;
+		} else {
+			ok = rule_match_buffer(r, b, d.ptr, d.len, vars, &off, &len);
+		}
+		if (!ok)
+			return;
+		if (!have_a || (r->fp >= 0 && r->m[r->fp].buf == b)) {
+			abuf = b;
+			aoff = off;
+			alen = len;
+			have_a = true;
+		}
+	}
+	if (r->nfb)
+		rules_flowbits_apply(r, fl);
+	if (r->noalert)
+		return;
+	const uint8_t *src = zero16, *dst = zero16;
+	uint16_t sp, dp;
+	addrs(v, &src, &dst, &sp, &dp);
+	if (!rules_threshold_pass(s, r, src, dst, ctx ? ctx->ts_us : 0))
+		return;
+	emit(s, ctx, r, v, abuf, have_a ? v->buf[abuf].ptr : NULL, aoff, alen, frame);
+}
+
+static void run(struct net_rules_state *s, struct app_ctx *ctx, struct view *v, uint64_t frame)
+{
+	const struct rule *rules = s->r->rules;
+	if (s->ncand > 1)
+		qsort(s->cand_list, s->ncand, sizeof(*s->cand_list), cmp_u32);
+	for (size_t i = 0; i < s->ncand; i++) {
+		uint32_t idx = s->cand_list[i];
+		s->cand[idx] = 0;
+		verify(s, ctx, &rules[idx], v, frame);
+	}
+	s->ncand = 0;
+}
+
+static void view_init(struct view *v, struct app_ctx *ctx, enum app_dir dir)
+{
+	memset(v, 0, sizeof(*v));
+	v->dir = dir;
+	v->info = ctx ? ctx->info : NULL;
+	mm_buf_init(&v->names, 1u << 20);
+}
+
+void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, struct app_ctx *ctx,
+		      const struct net_packet_view *p)
+{
+	struct view v;
+	if (!r || !s)
+		return;
+	struct rules_flow *fl = NULL;
+	if (p->app_proto) {
+		fl = rules_flow_get(s, ctx, true);
+		rules_flow_set_app_proto(fl, p->app_proto);
+	}
+	if (!r->slot_used[RB_PAYLOAD])
+		return;
+	view_init(&v, ctx, p->dir);
+	v.pkt = p;
+	v.app_proto = p->app_proto;
+	v.buf[RB_PAYLOAD].ptr = p->payload;
+	v.buf[RB_PAYLOAD].len = p->payload_len;
+	collect(s, &r->g[RB_PAYLOAD][p->dir], p->payload, p->payload_len);
+	run(s, ctx, &v, ctx ? ctx->frame : 0);
+	mm_buf_release(&v.names);
+}
+
+void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, struct app_ctx *ctx,
+		      enum app_dir dir, const uint8_t *data, size_t len)
+{
+	struct view v;
+	if (!r || !s || !r->slot_used[SLOT_STREAM] || !len)
+		return;
+	view_init(&v, ctx, dir);
+	v.app_proto = rules_flow_app_proto(rules_flow_get(s, ctx, false));
+	v.buf[RB_PAYLOAD].ptr = data;
+	v.buf[RB_PAYLOAD].len = len;
+	collect(s, &r->g[SLOT_STREAM][dir], data, len);
+	run(s, ctx, &v, ctx ? ctx->frame : 0);
+	mm_buf_release(&v.names);
+}
+
+void net_rules_tx(const struct net_rules *r, struct net_rules_state *s, struct app_ctx *ctx,
+		  const struct net_tx *tx)
+{
+	struct view v;
+	if (!r || !s || !tx)
+		return;
+	view_init(&v, ctx, tx->dir);
+	v.tx = tx;
+	v.app_proto = tx->app_proto;
+	for (unsigned b = 0; b < NET_BUF_COUNT; b++)
+		v.buf[b] = tx->buf[b];
+	if (!v.buf[NET_BUF_FILE_DATA].ptr)
+		v.buf[NET_BUF_FILE_DATA] = tx->buf[tx->dir == APP_TO_SERVER ? NET_BUF_HTTP_REQUEST_BODY
+								    : NET_BUF_HTTP_RESPONSE_BODY];
+	/* tx rules without a fast pattern are in slot 0's always list */
+	for (unsigned b = 0; b < RB_COUNT; b++) {
+		if (b == RB_PAYLOAD || !r->slot_used[b])
+			continue;
+		if (b >= NET_BUF_COUNT)
+			derive(&v);
+		const struct group *g = &r->g[b][tx->dir];
+		if (v.buf[b].ptr || g->nalways)
+			collect(s, g, v.buf[b].ptr, v.buf[b].len);
+	}
+	run(s, ctx, &v, tx->frame);
+	mm_buf_release(&v.names);
+}

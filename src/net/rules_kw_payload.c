@@ -1,0 +1,334 @@
+/*
+ * rules_kw_payload.c — the match half of the buffer keywords: content (with
+ * depth/offset/distance/within, startswith/endswith, negation, nocase),
+ * pcre (PCRE2, JIT when available), byte_test, byte_jump, byte_extract,
+ * byte_math, isdataat and bsize. Setup (parsing) is in rules_parse.c.
+ *
+ * The items of one buffer are checked in rule order with a detection
+ * pointer: relative items start after the end of the previous match. A
+ * positive content that matches at more than one place is retried at its
+ * next occurrence when a later item fails (Suricata's semantics), within a
+ * budget of MATCH_BUDGET steps per buffer so that hostile buffers cannot
+ * make matching quadratic without bound (over budget counts as no match).
+ *
+ * The buffer is borrowed for the call; the pcre match data is made per call
+ * (one small allocation) so that the rule set stays read-only and
+ * shareable across threads.
+ */
+#include "core/compat.h"
+#include "net/rules.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#define MATCH_BUDGET 4096
+#define PCRE_MATCH_LIMIT 20000
+
+struct mctx {
+	const struct rule *r;
+	unsigned buf;
+	const uint8_t *data;
+	size_t len;
+	int64_t *vars;
+	int budget;
+	size_t first_off, first_len;
+	bool have_first;
+};
+
+static int64_t num(const struct mctx *c, const struct rule_num *n)
+{
+	return n->var >= 0 ? c->vars[n->var] : n->v;
+}
+
+static const uint8_t *find(const uint8_t *h, size_t hl, const uint8_t *n, size_t nl, bool nocase)
+{
+	if (nl == 0 || nl > hl)
+		return NULL;
+	if (!nocase) {
+		const uint8_t *p = h, *end = h + hl - nl + 1;
+		while (p < end) {
+			p = memchr(p, n[0], (size_t)(end - p));
+			if (!p)
+				return NULL;
+			if (!memcmp(p, n, nl))
+				return p;
+			p++;
+		}
+		return NULL;
+	}
+	int f = tolower(n[0]);
+	for (size_t i = 0; i + nl <= hl; i++) {
+		if (tolower(h[i]) != f)
+			continue;
+		size_t k = 1;
+		while (k < nl && tolower(h[i + k]) == tolower(n[k]))
+			k++;
+		if (k == nl)
+			return h + i;
+	}
+	return NULL;
+}
+
+/* Reads nbytes at off as a number (binary or string); false if out of
+ * bounds or not a number. */
+static bool read_value(const struct rule_match *m, const uint8_t *d, size_t len, int64_t off,
+		       uint64_t *out)
+{
+	if (off < 0 || (uint64_t)off + m->nbytes > len)
+		return false;
+	const uint8_t *p = d + off;
+	uint64_t v = 0;
+	if (m->string) {
+		char tmp[24];
+		size_t n = m->nbytes ? m->nbytes : MM_MIN(len - (size_t)off, (size_t)20);
+		if (n > sizeof(tmp) - 1)
+			n = sizeof(tmp) - 1;
+		memcpy(tmp, p, n);
+		tmp[n] = '\0';
+		char *e;
+		if (!n)
+			return false;
+		v = strtoull(tmp, &e, m->base);
+		if (e == tmp)
+			return false;
+	} else {
+		for (unsigned i = 0; i < m->nbytes; i++) {
+			unsigned b = m->big_endian ? p[i] : p[m->nbytes - 1 - i];
+			v = (v << 8) | b;
+		}
+	}
+	if (m->bitmask) {
+		v &= m->bitmask;
+		uint64_t bm = m->bitmask;
+		while (bm && !(bm & 1)) {
+			bm >>= 1;
+			v >>= 1;
+		}
+	}
+	*out = v;
+	return true;
+}
+
+static bool match_from(struct mctx *c, unsigned i, size_t pos);
+
+static bool next_item(struct mctx *c, unsigned i, size_t pos)
+{
+	for (unsigned k = i + 1; k < c->r->nm; k++)
+		if (c->r->m[k].buf == c->buf)
+			return match_from(c, k, pos);
+	return true;
+}
+
+static bool match_content(struct mctx *c, unsigned i, size_t pos)
+{
+	const struct rule_match *m = &c->r->m[i];
+	int64_t start, end;
+	int64_t len = (int64_t)c->len;
+	if (m->relative) {
+		start = (int64_t)pos + (m->has_distance ? num(c, &m->distance) : 0);
+		end = m->has_within ? start + num(c, &m->within) : len;
+		if (m->has_depth)
+			end = MM_MIN(end, start + num(c, &m->depth));
+	} else {
+		start = m->has_offset ? num(c, &m->offset) : 0;
+		end = m->has_depth ? start + num(c, &m->depth) : len;
+	}
+	if (m->startswith) {
+		start = 0;
+		end = (int64_t)m->patlen;
+	}
+	if (start < 0)
+		start = 0;
+	if (end > len)
+		end = len;
+	if (m->endswith && end < len)
+		end = -1;	/* cannot end at the end of the buffer */
+	const uint8_t *hit = NULL;
+	int64_t from = start;
+	for (;;) {
+		if (--c->budget <= 0)
+			return false;
+		hit = (end > from) ? find(c->data + from, (size_t)(end - from), m->pat, m->patlen, m->nocase) : NULL;
+		if (hit && m->endswith) {
+			/* the occurrence must end exactly at the end */
+			size_t want = c->len - m->patlen;
+			if ((int64_t)want >= from && (int64_t)(want + m->patlen) <= end &&
+			    find(c->data + want, m->patlen, m->pat, m->patlen, m->nocase))
+				hit = c->data + want;
+			else
+				hit = NULL;
+		}
+		if (m->negated)
+			return hit ? false : next_item(c, i, pos);
+		if (!hit)
+			return false;
+		size_t off = (size_t)(hit - c->data);
+		if (next_item(c, i, off + m->patlen)) {
+			if (!c->have_first || (int)i == c->r->fp) {
+				c->first_off = off;
+				c->first_len = m->patlen;
+				c->have_first = true;
+			}
+			return true;
+		}
+		if (m->endswith || m->startswith)
+			return false;
+		from = (int64_t)off + 1;
+	}
+}
+
+static bool match_pcre(struct mctx *c, unsigned i, size_t pos)
+{
+	const struct rule_match *m = &c->r->m[i];
+	size_t start = m->relative ? pos : 0;
+	if (start > c->len)
+		return m->negated ? next_item(c, i, pos) : false;
+	pcre2_match_data *md = pcre2_match_data_create(3, NULL);
+	pcre2_match_context *mc = pcre2_match_context_create(NULL);
+	if (!md || !mc) {
+		pcre2_match_data_free(md);
+		pcre2_match_context_free(mc);
+		return false;
+	}
+	pcre2_set_match_limit(mc, PCRE_MATCH_LIMIT);
+	int rc = pcre2_match(m->re, c->data ? c->data : (const uint8_t *)"", c->len, start, 0, md, mc);
+	size_t end = pos, off = 0;
+	if (rc > 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		off = ov[0];
+		end = ov[1];
+	}
+	pcre2_match_data_free(md);
+	pcre2_match_context_free(mc);
+	if (m->negated)
+		return rc > 0 ? false : next_item(c, i, pos);
+	if (rc <= 0)
+		return false;
+	if (!c->have_first) {
+		c->first_off = off;
+		c->first_len = end - off;
+		c->have_first = true;
+	}
+	return next_item(c, i, end);
+}
+
+static bool match_byte(struct mctx *c, unsigned i, size_t pos)
+{
+	const struct rule_match *m = &c->r->m[i];
+	int64_t base = m->relative ? (int64_t)pos : 0;
+	int64_t off = base + num(c, &m->boff);
+	uint64_t v = 0;
+	switch (m->type) {
+	case RM_BYTE_TEST: {
+		if (!read_value(m, c->data, c->len, off, &v))
+			return false;
+		uint64_t want = (uint64_t)num(c, &m->value);
+		bool ok;
+		switch (m->op) {
+		case '<': ok = v < want; break;
+		case '>': ok = v > want; break;
+		case '=': ok = v == want; break;
+		case '&': ok = (v & want) != 0; break;
+		case '^': ok = (v ^ want) != 0; break;
+		case 'L': ok = v <= want; break;
+		case 'G': ok = v >= want; break;
+		default: ok = false;
+		}
+		if (m->op_neg)
+			ok = !ok;
+		return ok && next_item(c, i, pos);
+	}
+	case RM_BYTE_JUMP: {
+		if (m->nbytes && !read_value(m, c->data, c->len, off, &v))
+			return false;
+		int64_t j = (int64_t)(v * (uint64_t)m->multiplier);
+		if (m->align && (j % 4))
+			j += 4 - j % 4;
+		int64_t np;
+		if (m->from_beginning)
+			np = j;
+		else if (m->from_end)
+			np = (int64_t)c->len + j;
+		else
+			np = off + m->nbytes + j;
+		np += m->post_offset;
+		if (np < 0 || np > (int64_t)c->len)
+			return false;
+		return next_item(c, i, (size_t)np);
+	}
+	case RM_BYTE_EXTRACT: {
+		if (!read_value(m, c->data, c->len, off, &v))
+			return false;
+		v *= (uint64_t)m->multiplier;
+		if (m->align && (v % 4))
+			v += 4 - v % 4;
+		c->vars[m->result_var] = (int64_t)(v & 0x7fffffffffffffffULL);
+		return next_item(c, i, (size_t)(off + m->nbytes));
+	}
+	case RM_BYTE_MATH: {
+		if (!read_value(m, c->data, c->len, off, &v))
+			return false;
+		uint64_t rv = (uint64_t)num(c, &m->value);
+		switch (m->op) {
+		case '+': v += rv; break;
+		case '-': v -= rv; break;
+		case '*': v *= rv; break;
+		case '/': if (!rv) return false; v /= rv; break;
+		case '<': v = rv < 64 ? v << rv : 0; break;
+		case '>': v = rv < 64 ? v >> rv : 0; break;
+		default: return false;
+		}
+		c->vars[m->result_var] = (int64_t)(v & 0x7fffffffffffffffULL);
+		return next_item(c, i, pos);
+	}
+	default:
+		return false;
+	}
+}
+
+static bool match_from(struct mctx *c, unsigned i, size_t pos)
+{
+	const struct rule_match *m = &c->r->m[i];
+	switch (m->type) {
+	case RM_CONTENT:
+		return match_content(c, i, pos);
+	case RM_PCRE:
+		return match_pcre(c, i, pos);
+	case RM_ISDATAAT: {
+		int64_t at = (m->relative ? (int64_t)pos : 0) + num(c, &m->boff);
+		bool ok = at < (int64_t)c->len;
+		if (m->negated)
+			ok = !ok;
+		return ok && next_item(c, i, pos);
+	}
+	case RM_BSIZE:
+		return rule_range_match(&m->size, (int64_t)c->len) && next_item(c, i, pos);
+	default:
+		return match_byte(c, i, pos);
+	}
+}
+
+bool rule_match_buffer(const struct rule *r, unsigned buf, const uint8_t *data, size_t len,
+		       int64_t *vars, size_t *match_off, size_t *match_len)
+{
+	struct mctx c = { r, buf, data, len, vars, MATCH_BUDGET, 0, 0, false };
+	unsigned first = r->nm;
+	for (unsigned k = 0; k < r->nm; k++)
+		if (r->m[k].buf == buf) {
+			first = k;
+			break;
+		}
+	if (first == r->nm)
+		return true;
+	if (!data)
+		c.data = (const uint8_t *)"";
+	bool ok = match_from(&c, first, 0);
+	if (ok && match_off) {
+		*match_off = c.have_first ? c.first_off : 0;
+		*match_len = c.have_first ? c.first_len : 0;
+	}
+	return ok;
+}
