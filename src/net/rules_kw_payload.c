@@ -194,12 +194,14 @@ static bool match_pcre(struct mctx *c, unsigned i, size_t pos)
 		return false;
 	}
 	pcre2_set_match_limit(mc, PCRE_MATCH_LIMIT);
-	int rc = pcre2_match(m->re, c->data ? c->data : (const uint8_t *)"", c->len, start, 0, md, mc);
+	/* a relative pcre sees the buffer from the detection pointer on, so
+	 * that ^ anchors there (as in Suricata) */
+	int rc = pcre2_match(m->re, c->data + start, c->len - start, 0, 0, md, mc);
 	size_t end = pos, off = 0;
 	if (rc > 0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-		off = ov[0];
-		end = ov[1];
+		off = start + ov[0];
+		end = start + ov[1];
 	}
 	pcre2_match_data_free(md);
 	pcre2_match_context_free(mc);

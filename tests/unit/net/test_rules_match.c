@@ -1,0 +1,364 @@
+/*
+ * test_rules_match.c — each keyword family of the rule engine against
+ * crafted buffers: rules are loaded from text, run on fake packets, stream
+ * chunks and transactions (no capture, no flow table: flowbits use the
+ * state's fallback flow), and the sids that fired are compared.
+ */
+#include "core/compat.h"
+#include "net/rules.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+struct fired {
+	char sids[1024];
+	size_t n;
+	char excerpt[128];
+};
+
+static void hook(void *arg, const struct rule *r, const char *buf, const uint8_t *ex, size_t exl)
+{
+	struct fired *f = arg;
+	size_t l = strlen(f->sids);
+	snprintf(f->sids + l, sizeof(f->sids) - l, "%s%u", l ? "," : "", r->sid);
+	f->n++;
+	snprintf(f->excerpt, sizeof(f->excerpt), "%s:%.*s", buf, (int)exl, ex ? (const char *)ex : "");
+}
+
+struct env {
+	struct net_rules *r;
+	struct net_rules_state *s;
+	struct fired f;
+	struct net_flow_info info;
+	struct app_ctx ctx;
+};
+
+static void env_open(struct env *e, const char *rules)
+{
+	memset(e, 0, sizeof(*e));
+	struct mm_rule_report *rep = mm_rule_report_new();
+	assert_int_equal(net_rules_load_text(&e->r, rules, strlen(rules), NULL, rep), 0);
+	if (mm_rule_report_rejected_count(rep, NULL))
+		fail_msg("rejected: %s", mm_rule_report_problem(rep, 0)->reason);
+	mm_rule_report_free(rep);
+	e->s = net_rules_state_new(e->r);
+	assert_non_null(e->s);
+	net_rules_state_set_hook(e->s, hook, &e->f);
+	e->info.ip_version = 4;
+	e->info.proto = 6;
+	uint8_t cli[4] = { 192, 168, 1, 10 }, srv[4] = { 203, 0, 113, 5 };
+	memcpy(e->info.src_addr, cli, 4);
+	memcpy(e->info.dst_addr, srv, 4);
+	strcpy(e->info.src_ip, "192.168.1.10");
+	strcpy(e->info.dst_ip, "203.0.113.5");
+	e->info.src_port = 40000;
+	e->info.dst_port = 80;
+	e->ctx.info = &e->info;
+	e->ctx.frame = 1;
+}
+
+static void env_close(struct env *e)
+{
+	net_rules_state_free(e->s);
+	net_rules_free(e->r);
+}
+
+static void stream(struct env *e, enum app_dir d, const char *s)
+{
+	net_rules_stream(e->r, e->s, &e->ctx, d, (const uint8_t *)s, strlen(s));
+}
+
+static void stream_n(struct env *e, enum app_dir d, const void *s, size_t n)
+{
+	net_rules_stream(e->r, e->s, &e->ctx, d, s, n);
+}
+
+static void reset(struct env *e)
+{
+	memset(&e->f, 0, sizeof(e->f));
+}
+
+static void test_content(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any any (msg:\"plain\"; content:\"mining.subscribe\"; sid:1;)\n"
+		 "alert tcp any any -> any any (msg:\"nocase depth\"; content:\"GET \"; nocase; depth:4; sid:2;)\n"
+		 "alert tcp any any -> any any (msg:\"rel\"; content:\"AA\"; content:\"BB\"; distance:2; within:4; sid:3;)\n"
+		 "alert tcp any any -> any any (msg:\"neg\"; content:\"login\"; content:!\"secret\"; sid:4;)\n"
+		 "alert tcp any any -> any any (msg:\"offset\"; content:\"ZZ\"; offset:5; depth:2; sid:5;)\n"
+		 "alert tcp any any -> any any (msg:\"hex\"; content:\"|de ad|be|ef|\"; sid:6;)\n"
+		 "alert tcp any any -> any any (msg:\"ends\"; content:\"tail\"; endswith; sid:7;)\n"
+		 "alert tcp any any -> any any (msg:\"backtrack\"; content:\"x=\"; content:\"1\"; within:1; sid:8;)\n"
+		 "alert tcp any any -> any 80 (msg:\"port\"; content:\"port-test\"; sid:9;)\n"
+		 "alert tcp any any -> any 81 (msg:\"port2\"; content:\"port-test\"; sid:10;)\n");
+	stream(&e, APP_TO_SERVER, "{\"method\":\"mining.subscribe\"}");
+	assert_string_equal(e.f.sids, "1");
+	assert_string_equal(e.f.excerpt, "pkt_data:mining.subscribe");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "get /index");
+	assert_string_equal(e.f.sids, "2");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, " get /index");
+	assert_string_equal(e.f.sids, "");
+	stream(&e, APP_TO_SERVER, "AAxxBB");
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "AAxBB");	/* distance 2 not met */
+	stream(&e, APP_TO_SERVER, "AAxxxxxBB");	/* outside within */
+	assert_string_equal(e.f.sids, "");
+	stream(&e, APP_TO_SERVER, "login user");
+	stream(&e, APP_TO_SERVER, "login secret");
+	assert_string_equal(e.f.sids, "4");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "01234ZZ");
+	stream(&e, APP_TO_SERVER, "0123456ZZ");
+	assert_string_equal(e.f.sids, "5");
+	reset(&e);
+	stream_n(&e, APP_TO_SERVER, "\x00\xde\xad" "be\xef", 6);
+	assert_string_equal(e.f.sids, "6");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "tail head");
+	stream(&e, APP_TO_SERVER, "head tail");
+	assert_string_equal(e.f.sids, "7");
+	reset(&e);
+	/* the first x= is followed by 2; only the second occurrence fits */
+	stream(&e, APP_TO_SERVER, "x=2&x=1");
+	assert_string_equal(e.f.sids, "8");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "port-test");
+	assert_string_equal(e.f.sids, "9");
+	env_close(&e);
+}
+
+static void test_pcre_bytes(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any any (msg:\"pcre\"; content:\"id=\"; pcre:\"/^[0-9]{4}&/R\"; sid:1;)\n"
+		 "alert tcp any any -> any any (msg:\"pcre i\"; pcre:\"/xmrig\\/[0-9]/i\"; sid:2;)\n"
+		 "alert tcp any any -> any any (msg:\"byte_test\"; content:\"|ff 53 4d 42|\"; byte_test:1,=,0x72,0,relative; sid:3;)\n"
+		 "alert tcp any any -> any any (msg:\"extract jump\"; content:\"LEN\"; byte_jump:1,0,relative; content:\"END\"; within:3; sid:4;)\n"
+		 "alert tcp any any -> any any (msg:\"extract\"; content:\"V\"; byte_extract:1,0,n,relative; content:\"x\"; distance:n; within:1; sid:7;)\n"
+		 "alert tcp any any -> any any (msg:\"isdataat\"; content:\"HDR\"; isdataat:!4,relative; sid:5;)\n"
+		 "alert tcp any any -> any any (msg:\"string\"; content:\"Len: \"; byte_test:3,>,100,0,relative,string,dec; sid:6;)\n");
+	stream(&e, APP_TO_SERVER, "GET /?id=1234&x");
+	stream(&e, APP_TO_SERVER, "GET /?id=12x4&x");
+	assert_string_equal(e.f.sids, "1");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "User-Agent: XMRig/6.2");
+	assert_string_equal(e.f.sids, "2");
+	reset(&e);
+	stream_n(&e, APP_TO_SERVER, "\x00\x00\x00\x10\xffSMB\x72", 9);
+	stream_n(&e, APP_TO_SERVER, "\x00\x00\x00\x10\xffSMB\x73", 9);
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	stream_n(&e, APP_TO_SERVER, "LEN\x02xxEND", 9);
+	stream_n(&e, APP_TO_SERVER, "LEN\x03xxEND", 9);
+	assert_string_equal(e.f.sids, "4");
+	reset(&e);
+	stream_n(&e, APP_TO_SERVER, "V\x02" "abx", 5);
+	stream_n(&e, APP_TO_SERVER, "V\x01" "abx", 5);
+	assert_string_equal(e.f.sids, "7");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "HDRabc");
+	stream(&e, APP_TO_SERVER, "HDRabcdef");
+	assert_string_equal(e.f.sids, "5");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "Len: 250");
+	stream(&e, APP_TO_SERVER, "Len: 050");
+	assert_string_equal(e.f.sids, "6");
+	env_close(&e);
+}
+
+static void test_tx_buffers(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert http any any -> any any (msg:\"uri ua\"; flow:established,to_server; http.method; content:\"POST\"; http.uri; content:\"/gate.php\"; startswith; http.user_agent; content:\"bot\"; sid:1;)\n"
+		 "alert http any any -> any any (msg:\"legacy\"; content:\"/gate\"; http_uri; sid:2;)\n"
+		 "alert http any any -> any any (msg:\"resp\"; flow:to_client; file.data; content:\"stratum+tcp\"; sid:3;)\n"
+		 "alert dns any any -> any any (msg:\"dns\"; dns.query; dotprefix; content:\".pool.example\"; endswith; sid:4;)\n"
+		 "alert tls any any -> any any (msg:\"sni\"; tls.sni; content:\"miner\"; bsize:<20; sid:5;)\n"
+		 "alert http any any -> any any (msg:\"hdr names\"; http.header_names; content:\"|0d 0a|X-Bot|0d 0a|\"; sid:6;)\n"
+		 "alert http any any -> any any (msg:\"referer\"; http.referer; content:\"evil\"; sid:7;)\n"
+		 "alert http any any -> any any (msg:\"mix\"; content:\"POST /gate\"; http.user_agent; content:\"bot\"; sid:8;)\n"
+		 "alert http any any -> any any (msg:\"urilen\"; urilen:>100; sid:9;)\n");
+	struct net_tx tx;
+	memset(&tx, 0, sizeof(tx));
+	tx.app_proto = "http";
+	tx.dir = APP_TO_SERVER;
+	tx.frame = 7;
+	const char *hdr = "Host: a\r\nUser-Agent: bot/1\r\nX-Bot: 1\r\nReferer: http://evil/\r\n";
+#define SL(b, s) tx.buf[b] = (struct mm_slice){ (const uint8_t *)(s), strlen(s) }
+	SL(NET_BUF_HTTP_METHOD, "POST");
+	SL(NET_BUF_HTTP_URI, "/gate.php?id=1");
+	SL(NET_BUF_HTTP_USER_AGENT, "bot/1");
+	SL(NET_BUF_HTTP_HEADER, hdr);
+	SL(NET_BUF_HTTP_REQUEST_LINE, "POST /gate.php?id=1 HTTP/1.1");
+	net_rules_tx(e.r, e.s, &e.ctx, &tx);
+	assert_string_equal(e.f.sids, "1,2,6,7,8");
+	reset(&e);
+	/* wrong direction for sid 1; no buffers for the others */
+	memset(&tx, 0, sizeof(tx));
+	tx.app_proto = "http";
+	tx.dir = APP_TO_CLIENT;
+	SL(NET_BUF_HTTP_RESPONSE_BODY, "{\"url\":\"stratum+tcp://p:3333\"}");
+	net_rules_tx(e.r, e.s, &e.ctx, &tx);
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	memset(&tx, 0, sizeof(tx));
+	tx.app_proto = "dns";
+	SL(NET_BUF_DNS_QUERY, "pool.example");
+	net_rules_tx(e.r, e.s, &e.ctx, &tx);
+	SL(NET_BUF_DNS_QUERY, "xpool.example");
+	net_rules_tx(e.r, e.s, &e.ctx, &tx);
+	SL(NET_BUF_DNS_QUERY, "a.pool.example");
+	net_rules_tx(e.r, e.s, &e.ctx, &tx);
+	assert_string_equal(e.f.sids, "4,4");
+	reset(&e);
+	memset(&tx, 0, sizeof(tx));
+	tx.app_proto = "tls";
+	SL(NET_BUF_TLS_SNI, "miner.example");
+	net_rules_tx(e.r, e.s, &e.ctx, &tx);
+	SL(NET_BUF_TLS_SNI, "miner.example.very-long-name");
+	net_rules_tx(e.r, e.s, &e.ctx, &tx);
+	tx.app_proto = "http";	/* app proto must match the rule's */
+	SL(NET_BUF_TLS_SNI, "miner.example");
+	net_rules_tx(e.r, e.s, &e.ctx, &tx);
+	assert_string_equal(e.f.sids, "5");
+#undef SL
+	env_close(&e);
+}
+
+static void test_flowbits_threshold(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any any (msg:\"set\"; content:\"LOGIN\"; flowbits:set,auth; flowbits:noalert; sid:1;)\n"
+		 "alert tcp any any -> any any (msg:\"isset\"; content:\"CMD\"; flowbits:isset,auth; sid:2;)\n"
+		 "alert tcp any any -> any any (msg:\"isnotset\"; content:\"CMD\"; flowbits:isnotset,auth&other; sid:3;)\n"
+		 "alert tcp any any -> any any (msg:\"limit\"; content:\"PING\"; threshold:type limit, track by_src, count 2, seconds 60; sid:4;)\n"
+		 "alert tcp any any -> any any (msg:\"threshold\"; content:\"PONG\"; threshold:type threshold, track by_dst, count 3, seconds 60; sid:5;)\n"
+		 "alert tcp any any -> any any (msg:\"df\"; content:\"AUTHFAIL\"; detection_filter:track by_src, count 2, seconds 60; sid:6;)\n");
+	stream(&e, APP_TO_SERVER, "CMD x");
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "LOGIN bob");
+	assert_string_equal(e.f.sids, "");
+	stream(&e, APP_TO_SERVER, "CMD y");
+	assert_string_equal(e.f.sids, "2");
+	reset(&e);
+	for (int i = 0; i < 5; i++) {
+		e.ctx.ts_us = 1000000LL * i;
+		stream(&e, APP_TO_SERVER, "PING");
+	}
+	assert_string_equal(e.f.sids, "4,4");
+	reset(&e);
+	for (int i = 0; i < 7; i++)
+		stream(&e, APP_TO_SERVER, "PONG");
+	assert_string_equal(e.f.sids, "5,5");
+	reset(&e);
+	for (int i = 0; i < 4; i++)
+		stream(&e, APP_TO_SERVER, "AUTHFAIL");
+	assert_string_equal(e.f.sids, "6,6");
+	/* a new window after 60 s */
+	reset(&e);
+	e.ctx.ts_us = 100000000LL;
+	stream(&e, APP_TO_SERVER, "PING");
+	assert_string_equal(e.f.sids, "4");
+	env_close(&e);
+}
+
+static void test_packet(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any any (msg:\"syn\"; flags:S,12; sid:1;)\n"
+		 "alert tcp any any -> any any (msg:\"dsize\"; dsize:>4; content:\"abc\"; sid:2;)\n"
+		 "alert icmp any any -> any any (msg:\"echo\"; itype:8; icode:0; sid:3;)\n"
+		 "alert tcp any any -> any any (msg:\"ttl\"; ttl:<3; sid:4;)\n"
+		 "alert udp any any -> any any (msg:\"udp\"; content:\"hello\"; sid:5;)\n"
+		 "alert tcp-pkt any any -> any any (msg:\"pkt\"; content:\"SYNDATA\"; sid:6;)\n"
+		 "alert tcp any any -> any any (msg:\"est\"; flow:established; dsize:0; flags:A; sid:7;)\n");
+	struct net_packet_view p;
+	memset(&p, 0, sizeof(p));
+	p.dir = APP_TO_SERVER;
+	p.ttl = 64;
+	p.tcp_flags = 0x02 | 0x80;	/* SYN + CWR: CWR masked by 12 */
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "1");
+	reset(&e);
+	p.tcp_flags = 0x10;
+	p.payload = (const uint8_t *)"xxabcx";
+	p.payload_len = 6;
+	p.ttl = 2;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "2,4");
+	reset(&e);
+	p.payload_len = 0;
+	p.established = true;
+	p.ttl = 64;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "7");
+	reset(&e);
+	p.payload = (const uint8_t *)"SYNDATA";
+	p.payload_len = 7;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "6");
+	reset(&e);
+	e.info.proto = 1;
+	memset(&p, 0, sizeof(p));
+	p.is_icmp = true;
+	p.icmp_type = 8;
+	p.ttl = 64;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	e.info.proto = 17;
+	p.is_icmp = false;
+	p.payload = (const uint8_t *)"say hello";
+	p.payload_len = 9;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "5");
+	env_close(&e);
+}
+
+static void test_addresses(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (msg:\"out\"; content:\"q\"; sid:1;)\n"
+		 "alert tcp $EXTERNAL_NET any -> $HOME_NET any (msg:\"in\"; content:\"q\"; sid:2;)\n"
+		 "alert tcp 10.0.0.0/8 any <> 203.0.113.0/24 any (msg:\"bidir\"; content:\"q\"; sid:3;)\n"
+		 "alert tcp 192.168.1.0/24 any <> 203.0.113.0/24 any (msg:\"bidir2\"; content:\"q\"; sid:4;)\n");
+	stream(&e, APP_TO_SERVER, "q");
+	assert_string_equal(e.f.sids, "1,4");
+	reset(&e);
+	stream(&e, APP_TO_CLIENT, "q");	/* from 203.0.113.5 to the home client */
+	assert_string_equal(e.f.sids, "2,4");
+	env_close(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_content),
+		cmocka_unit_test(test_pcre_bytes),
+		cmocka_unit_test(test_tx_buffers),
+		cmocka_unit_test(test_flowbits_threshold),
+		cmocka_unit_test(test_packet),
+		cmocka_unit_test(test_addresses),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
