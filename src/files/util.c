@@ -12,6 +12,9 @@
 
 #include <ctype.h>
 #include <errno.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define LIST_LINE_MAX 1024
 
@@ -20,46 +23,71 @@ static inline uint8_t lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;
 }
 
+static inline bool is_alpha(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Compares the needle to p (case-insensitive for ASCII letters). */
+static inline bool ci_equal(const uint8_t *p, const char *needle, size_t nlen)
+{
+	for (size_t k = 0; k < nlen; k++)
+		if (lower(p[k]) != lower((uint8_t)needle[k]))
+			return false;
+	return true;
+}
+
+/*
+ * Case-insensitive search. Candidates are the positions where the first
+ * and the last byte of the needle both fit: with SSE2, sixteen positions
+ * are tested at once (a letter is compared with its 0x20 bit set on both
+ * sides, which admits a few non-letters that the full comparison then
+ * rejects); without it, one position at a time. Linear in hlen.
+ */
 const uint8_t *files_memcasemem(const uint8_t *hay, size_t hlen, const char *needle, size_t nlen)
 {
-	const uint8_t *end, *na = NULL, *nb = NULL, *p;
-	uint8_t f0, f1;
+	const uint8_t *p, *end;
+	uint8_t f, l, fm, lm;
+	size_t last;
 
 	if (nlen == 0)
 		return hay;
 	if (!hay || hlen < nlen)
 		return NULL;
-	f0 = lower((uint8_t)needle[0]);
-	f1 = (f0 >= 'a' && f0 <= 'z') ? (uint8_t)(f0 - 32) : f0;
-	end = hay + hlen - nlen + 1;	/* candidates start before end */
+	last = nlen - 1;
+	f = lower((uint8_t)needle[0]);
+	l = lower((uint8_t)needle[last]);
+	fm = is_alpha(f) ? 0x20 : 0;
+	lm = is_alpha(l) ? 0x20 : 0;
 	p = hay;
-	while (p < end) {
-		size_t k;
+	end = hay + hlen - nlen + 1;	/* candidates start before end */
+#if defined(__SSE2__)
+	{
+		const __m128i vf = _mm_set1_epi8((char)f), vl = _mm_set1_epi8((char)l);
+		const __m128i vfm = _mm_set1_epi8((char)fm), vlm = _mm_set1_epi8((char)lm);
 
-		/* next occurrence of either case of the first byte; each memchr
-		 * result is kept until passed, so the search stays linear */
-		if (!na || na < p) {
-			na = memchr(p, f0, (size_t)(end - p));
-			if (!na)
-				na = end;
+		while ((size_t)(end - p) >= 16) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+			__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + last));
+			__m128i ea = _mm_cmpeq_epi8(_mm_or_si128(a, vfm), vf);
+			__m128i eb = _mm_cmpeq_epi8(_mm_or_si128(b, vlm), vl);
+			unsigned mask = (unsigned)_mm_movemask_epi8(_mm_and_si128(ea, eb));
+
+			while (mask) {
+				unsigned bit = (unsigned)__builtin_ctz(mask);
+
+				if (ci_equal(p + bit, needle, nlen))
+					return p + bit;
+				mask &= mask - 1;
+			}
+			p += 16;
 		}
-		if (f1 == f0) {
-			nb = na;
-		} else if (!nb || nb < p) {
-			nb = memchr(p, f1, (size_t)(end - p));
-			if (!nb)
-				nb = end;
-		}
-		p = na < nb ? na : nb;
-		if (p >= end)
-			return NULL;
-		for (k = 1; k < nlen; k++) {
-			if (lower(p[k]) != lower((uint8_t)needle[k]))
-				break;
-		}
-		if (k == nlen)
+	}
+#endif
+	for (; p < end; p++) {
+		if ((uint8_t)(p[0] | fm) == f && (uint8_t)(p[last] | lm) == l &&
+		    ci_equal(p, needle, nlen))
 			return p;
-		p++;
 	}
 	return NULL;
 }
