@@ -1,0 +1,553 @@
+/*
+ * entities.c — what an alert concerns and what it carries.
+ *
+ * From one stored alert (its JSON, untrusted: it may hold anything an
+ * attacker put in a packet or a log) this extracts the entities it concerns
+ * (host name, IP, user, process, file hash, container image), the
+ * indicators it carries (URL, domain, IP, validated wallet address, pool,
+ * file hash, image name), its kill-chain stage and a short step phrase for
+ * incident summaries. Values are normalised (trimmed, lower-cased where the
+ * kind is case-insensitive, bounded) and deduplicated per alert.
+ *
+ * Which IPs are correlation keys: the victim side. For exploits, brute
+ * force and scans the source is the attacker (an indicator, not a key);
+ * for miners and pool traffic the destination is the pool (an indicator).
+ * Wallet addresses are reported only when mm_wallet_check() validates them.
+ *
+ * Limits: INC_MAX_VALUES values per alert, evidence walked to depth 8 and
+ * 256 strings; the rest is counted in x->dropped. Pure; thread-safe.
+ */
+#include "core/compat.h"
+#include "incidents/internal.h"
+
+#include <ctype.h>
+#include <jansson.h>
+
+static const char *const stage_names[INC_STAGE_COUNT] = {
+	"reconnaissance", "resource-development", "initial-access", "execution",
+	"persistence", "privilege-escalation", "defense-evasion", "credential-access",
+	"discovery", "lateral-movement", "collection", "command-and-control",
+	"exfiltration", "impact",
+};
+static const char *const stage_ta[INC_STAGE_COUNT] = {
+	"TA0043", "TA0042", "TA0001", "TA0002", "TA0003", "TA0004", "TA0005",
+	"TA0006", "TA0007", "TA0008", "TA0009", "TA0011", "TA0010", "TA0040",
+};
+
+const char *inc_stage_name(int stage)
+{
+	if (stage < 0 || stage >= INC_STAGE_COUNT)
+		return "unknown";
+	return stage_names[stage];
+}
+
+int inc_stage_parse(const char *s)
+{
+	char norm[48];
+	size_t i, n = 0;
+	int k;
+
+	if (!s)
+		return INC_STAGE_NONE;
+	for (i = 0; s[i] && n < sizeof(norm) - 1; i++) {
+		char c = s[i];
+
+		if (c == ' ' || c == '_')
+			c = '-';
+		norm[n++] = (char)tolower((unsigned char)c);
+	}
+	norm[n] = '\0';
+	if (!strcmp(norm, "command-and-control") || !strcmp(norm, "c2"))
+		return INC_STAGE_C2;
+	for (k = 0; k < INC_STAGE_COUNT; k++) {
+		if (!strcmp(norm, stage_names[k]))
+			return k;
+		if (!strcasecmp(s, stage_ta[k]))
+			return k;
+	}
+	return INC_STAGE_NONE;
+}
+
+/* Category first: it says what the alert means for the victim host; an
+ * SMB exploit is tagged lateral movement by ATT&CK but is how the host was
+ * entered. */
+static int stage_of_category(const char *c)
+{
+	static const struct { const char *cat; int stage; } map[] = {
+		{ "exploit", INC_STAGE_INITIAL_ACCESS },
+		{ "phishing", INC_STAGE_INITIAL_ACCESS },
+		{ "exposure", INC_STAGE_INITIAL_ACCESS },
+		{ "scan", INC_STAGE_RECON },
+		{ "recon", INC_STAGE_RECON },
+		{ "bruteforce", INC_STAGE_CREDENTIAL_ACCESS },
+		{ "stealer", INC_STAGE_CREDENTIAL_ACCESS },
+		{ "wallet", INC_STAGE_COLLECTION },
+		{ "persistence", INC_STAGE_PERSISTENCE },
+		{ "worm", INC_STAGE_LATERAL_MOVEMENT },
+		{ "infector", INC_STAGE_PERSISTENCE },
+		{ "container-abuse", INC_STAGE_EXECUTION },
+		{ "miner", INC_STAGE_IMPACT },
+		{ "webminer", INC_STAGE_IMPACT },
+		{ "mining", INC_STAGE_IMPACT },
+	};
+	size_t i;
+
+	if (!c)
+		return INC_STAGE_NONE;
+	for (i = 0; i < MM_ARRAY_SIZE(map); i++)
+		if (!strcasecmp(c, map[i].cat))
+			return map[i].stage;
+	return INC_STAGE_NONE;
+}
+
+/* ---- the string map ---------------------------------------------------- */
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s) {
+		h ^= (unsigned char)*s++;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void inc_map_init(struct inc_map *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void inc_map_release(struct inc_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static int map_grow(struct inc_map *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 1024, i;
+	char **nk = calloc(ncap, sizeof(*nk));
+	int64_t *nv = calloc(ncap, sizeof(*nv));
+
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
+		return MM_ENOMEM;
+	}
+	for (i = 0; i < m->cap; i++) {
+		size_t j;
+
+		if (!m->keys[i])
+			continue;
+		j = (size_t)hash_str(m->keys[i]) & (ncap - 1);
+		while (nk[j])
+			j = (j + 1) & (ncap - 1);
+		nk[j] = m->keys[i];
+		nv[j] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = nk;
+	m->vals = nv;
+	m->cap = ncap;
+	return 0;
+}
+
+int64_t *inc_map_get(const struct inc_map *m, const char *key)
+{
+	size_t j;
+
+	if (!m->cap)
+		return NULL;
+	j = (size_t)hash_str(key) & (m->cap - 1);
+	while (m->keys[j]) {
+		if (!strcmp(m->keys[j], key))
+			return &m->vals[j];
+		j = (j + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+int64_t *inc_map_put(struct inc_map *m, const char *key, int64_t def, bool *found)
+{
+	size_t j;
+	int64_t *v = inc_map_get(m, key);
+
+	if (v) {
+		*found = true;
+		return v;
+	}
+	*found = false;
+	if ((m->n + 1) * 2 > m->cap && map_grow(m))
+		return NULL;
+	j = (size_t)hash_str(key) & (m->cap - 1);
+	while (m->keys[j])
+		j = (j + 1) & (m->cap - 1);
+	m->keys[j] = strdup(key);
+	if (!m->keys[j])
+		return NULL;
+	m->vals[j] = def;
+	m->n++;
+	return &m->vals[j];
+}
+
+/* ---- extraction -------------------------------------------------------- */
+
+static const char *jstr(json_t *o, const char *a, const char *b, const char *c)
+{
+	json_t *v = json_object_get(o, a);
+
+	if (b && v)
+		v = json_object_get(v, b);
+	if (c && v)
+		v = json_object_get(v, c);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Adds one value, normalised; empty or duplicate values are ignored. */
+static void add_value(struct inc_extract *x, int role, const char *kind, const char *v,
+		      bool lower, bool key)
+{
+	struct inc_value *iv;
+	size_t n, i;
+
+	if (!v)
+		return;
+	while (*v && isspace((unsigned char)*v))
+		v++;
+	n = strlen(v);
+	while (n && isspace((unsigned char)v[n - 1]))
+		n--;
+	if (!n)
+		return;
+	if (n >= INC_VALUE_MAX) {
+		x->dropped++;
+		return;
+	}
+	for (i = 0; i < x->n_values; i++) {
+		iv = &x->values[i];
+		if (iv->role == role && !strcmp(iv->kind, kind) && strlen(iv->value) == n &&
+		    (lower ? !strncasecmp(iv->value, v, n) : !memcmp(iv->value, v, n))) {
+			iv->key = iv->key || key;
+			return;
+		}
+	}
+	if (x->n_values >= INC_MAX_VALUES) {
+		x->dropped++;
+		return;
+	}
+	iv = &x->values[x->n_values++];
+	iv->role = role;
+	iv->kind = kind;
+	iv->key = key;
+	for (i = 0; i < n; i++)
+		iv->value[i] = lower ? (char)tolower((unsigned char)v[i]) : v[i];
+	iv->value[n] = '\0';
+}
+
+/* A plausible DNS name: letters, digits, '-', '_', '.', at least one dot,
+ * no empty label. Trailing dot dropped. */
+static bool domain_ok(const char *s, char *out, size_t cap)
+{
+	size_t n = strlen(s), i;
+	bool dot = false;
+
+	if (n && s[n - 1] == '.')
+		n--;
+	if (!n || n >= cap || s[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '.') {
+			if (i + 1 < n && s[i + 1] == '.')
+				return false;
+			dot = true;
+		} else if (!isalnum(c) && c != '-' && c != '_') {
+			return false;
+		}
+		out[i] = (char)tolower(c);
+	}
+	out[n] = '\0';
+	/* an IPv4 address is not a domain */
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)out[i]) && out[i] != '.')
+			return dot;
+	return false;
+}
+
+/* The host part of a URL ("scheme://[user@]host[:port]/..."). */
+static void url_domain(struct inc_extract *x, const char *url)
+{
+	const char *p = strstr(url, "://"), *end;
+	char host[256], dom[256];
+	size_t n;
+
+	p = p ? p + 3 : url;
+	end = p + strcspn(p, "/?#");
+	{
+		const char *at = memchr(p, '@', (size_t)(end - p));
+
+		if (at)
+			p = at + 1;
+	}
+	if (*p == '[')
+		return;	/* IPv6 literal */
+	n = strcspn(p, ":/?#");
+	if (n == 0 || n >= sizeof(host))
+		return;
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (domain_ok(host, dom, sizeof(dom)))
+		add_value(x, INC_ROLE_INDICATOR, "domain", dom, true, false);
+}
+
+/* pool: "host:port" or "stratum+tcp://host:port" -> "host:port", lower */
+static void add_pool(struct inc_extract *x, const char *v)
+{
+	const char *p = strstr(v, "://");
+
+	add_value(x, INC_ROLE_INDICATOR, "pool", p ? p + 3 : v, true, false);
+}
+
+static int wallet_cb(void *arg, const char *addr, size_t len, size_t offset,
+		     const struct mm_wallet *w)
+{
+	struct inc_extract *x = arg;
+	char tmp[MM_WALLET_MAX_LEN + 1];
+
+	(void)offset;
+	(void)w;
+	if (len > MM_WALLET_MAX_LEN)
+		return 0;
+	memcpy(tmp, addr, len);
+	tmp[len] = '\0';
+	add_value(x, INC_ROLE_INDICATOR, "wallet", tmp, false, false);
+	return 0;
+}
+
+struct walk {
+	struct inc_extract *x;
+	unsigned strings;
+};
+
+static void walk_evidence(struct walk *w, const char *key, json_t *v, int depth)
+{
+	struct inc_extract *x = w->x;
+
+	if (depth > 8) {
+		x->dropped++;
+		return;
+	}
+	if (json_is_object(v)) {
+		const char *k;
+		json_t *c;
+
+		json_object_foreach(v, k, c)
+			walk_evidence(w, k, c, depth + 1);
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *c;
+
+		json_array_foreach(v, i, c)
+			walk_evidence(w, key, c, depth + 1);
+	} else if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		size_t len = json_string_length(v);
+		char dom[256];
+
+		if (++w->strings > 256) {
+			x->dropped++;
+			return;
+		}
+		mm_wallet_scan(s, len, wallet_cb, x);
+		if (!key)
+			return;
+		if (!strcasecmp(key, "url") || !strcasecmp(key, "uri_full")) {
+			if (strstr(s, "://")) {
+				add_value(x, INC_ROLE_INDICATOR, "url", s, false, false);
+				url_domain(x, s);
+			}
+		} else if (!strcasecmp(key, "domain") || !strcasecmp(key, "query") ||
+			   !strcasecmp(key, "qname") || !strcasecmp(key, "sni") ||
+			   !strcasecmp(key, "rrname")) {
+			if (domain_ok(s, dom, sizeof(dom)))
+				add_value(x, INC_ROLE_INDICATOR, "domain", dom, true, false);
+		} else if (!strcasecmp(key, "pool") || !strcasecmp(key, "pools")) {
+			add_pool(x, s);
+		} else if (!strcasecmp(key, "image")) {
+			add_value(x, INC_ROLE_ENTITY, "image", s, false, true);
+			add_value(x, INC_ROLE_INDICATOR, "image", s, false, false);
+		}
+	}
+}
+
+static bool attacker_is_source(const char *category)
+{
+	return category && (!strcasecmp(category, "exploit") ||
+			    !strcasecmp(category, "bruteforce") ||
+			    !strcasecmp(category, "scan") || !strcasecmp(category, "exposure") ||
+			    !strcasecmp(category, "container-abuse"));
+}
+
+static bool pool_is_destination(const char *category, const char *protocol)
+{
+	return (category && (!strcasecmp(category, "miner") || !strcasecmp(category, "mining"))) ||
+	       (protocol && !strcasecmp(protocol, "stratum"));
+}
+
+static void build_step(struct inc_extract *x, const char *name, const char *src_ip,
+		       const char *family, bool attacker_src)
+{
+	const char *pool = NULL, *wallet = NULL, *domain = NULL;
+	size_t i, n;
+
+	for (i = 0; i < x->n_values; i++) {
+		const struct inc_value *v = &x->values[i];
+
+		if (!pool && !strcmp(v->kind, "pool"))
+			pool = v->value;
+		if (!wallet && !strcmp(v->kind, "wallet"))
+			wallet = v->value;
+		if (!domain && !strcmp(v->kind, "domain"))
+			domain = v->value;
+	}
+	n = (size_t)snprintf(x->step, sizeof(x->step), "%s", name ? name : "alert");
+	if (n < sizeof(x->step) && attacker_src && src_ip)
+		n += (size_t)snprintf(x->step + n, sizeof(x->step) - n, " from %s", src_ip);
+	if (n < sizeof(x->step) && (pool || (domain && family)))
+		n += (size_t)snprintf(x->step + n, sizeof(x->step) - n, " to %s",
+				      pool ? pool : domain);
+	if (n < sizeof(x->step) && wallet)
+		snprintf(x->step + n, sizeof(x->step) - n, ", wallet %.4s\xe2\x80\xa6", wallet);
+}
+
+int inc_extract_alert(struct inc_extract *x, const char *json, size_t len, const char *host)
+{
+	json_t *root = NULL, *t;
+	json_error_t err;
+	const char *category, *protocol, *src, *dst, *name, *family, *module;
+	bool att_src, pool_dst, is_net;
+	int rc = 0, stage = INC_STAGE_NONE;
+	struct walk w;
+
+	x->n_values = 0;
+	x->dropped = 0;
+	x->stage = INC_STAGE_NONE;
+	x->step[0] = '\0';
+	x->label[0] = '\0';
+	root = json ? json_loadb(json, len, JSON_REJECT_DUPLICATES, &err) : NULL;
+	if (!json_is_object(root)) {
+		rc = MM_ECORRUPT;
+		snprintf(x->step, sizeof(x->step), "unreadable alert");
+		if (host && *host) {
+			add_value(x, INC_ROLE_ENTITY, "host", host, true, true);
+			snprintf(x->label, sizeof(x->label), "%s", host);
+		}
+		goto out;
+	}
+	category = jstr(root, "rule", "category", NULL);
+	protocol = jstr(root, "network", "protocol", NULL);
+	module = jstr(root, "event", "module", NULL);
+	src = jstr(root, "source", "ip", NULL);
+	dst = jstr(root, "destination", "ip", NULL);
+	name = jstr(root, "rule", "name", NULL);
+	if (!name)
+		name = jstr(root, "rule", "id", NULL);
+	family = jstr(root, "mamori", "family", NULL);
+	att_src = attacker_is_source(category) ||
+		  (module && !strcmp(module, "honeypot"));
+	pool_dst = pool_is_destination(category, protocol);
+
+	/* a network sensor's host.name is the observer, not the hosts the
+	 * packets concern: for net alerts, addresses are the keys */
+	is_net = module && !strcmp(module, "net");
+	if (!jstr(root, "host", "name", NULL))
+		add_value(x, INC_ROLE_ENTITY, "host", host, true, !is_net);
+	add_value(x, INC_ROLE_ENTITY, "host", jstr(root, "host", "name", NULL), true, !is_net);
+	if (src) {
+		/* a honeypot's attacker is what ties its events together */
+		bool hp = module && !strcmp(module, "honeypot");
+
+		add_value(x, INC_ROLE_ENTITY, "ip", src, true, !att_src || hp);
+		if (att_src)
+			add_value(x, INC_ROLE_INDICATOR, "ip", src, true, false);
+	}
+	if (dst) {
+		add_value(x, INC_ROLE_ENTITY, "ip", dst, true, !pool_dst);
+		if (pool_dst)
+			add_value(x, INC_ROLE_INDICATOR, "ip", dst, true, false);
+	}
+	if (pool_dst && dst) {
+		json_t *port = json_object_get(json_object_get(root, "destination"), "port");
+		char pool[80];
+
+		if (json_is_integer(port) && protocol && !strcasecmp(protocol, "stratum")) {
+			snprintf(pool, sizeof(pool), "%s:%lld", dst, (long long)json_integer_value(port));
+			add_pool(x, pool);
+		}
+	}
+	add_value(x, INC_ROLE_ENTITY, "user", jstr(root, "user", "name", NULL), false, false);
+	add_value(x, INC_ROLE_ENTITY, "process", jstr(root, "process", "name", NULL), true, false);
+	{
+		const char *h = jstr(root, "file", "hash", "sha256");
+
+		add_value(x, INC_ROLE_ENTITY, "hash", h, true, true);
+		if (h && x->level >= MM_LEVEL_MEDIUM)
+			add_value(x, INC_ROLE_INDICATOR, "hash", h, true, false);
+	}
+	{
+		const char *u = jstr(root, "url", "full", NULL);
+
+		if (u && strstr(u, "://")) {
+			add_value(x, INC_ROLE_INDICATOR, "url", u, false, false);
+			url_domain(x, u);
+		}
+	}
+	w.x = x;
+	w.strings = 0;
+	t = json_object_get(json_object_get(root, "mamori"), "evidence");
+	if (t)
+		walk_evidence(&w, NULL, t, 0);
+
+	stage = stage_of_category(category);
+	if (stage == INC_STAGE_NONE) {
+		json_t *tac = json_object_get(json_object_get(json_object_get(root, "threat"),
+							      "tactic"), "name");
+		size_t i;
+		json_t *e;
+
+		/* the furthest tactic: a scheduled task is execution and
+		 * persistence, and persistence is what it achieves */
+		json_array_foreach(tac, i, e) {
+			int s = inc_stage_parse(json_string_value(e));
+
+			if (s > stage)
+				stage = s;
+		}
+	}
+	x->stage = stage;
+	build_step(x, name, src, family, att_src);
+	/* label: the victim: its address for net alerts, else its name */
+	if (is_net && att_src && dst)
+		snprintf(x->label, sizeof(x->label), "%s", dst);
+	else if (is_net && src)
+		snprintf(x->label, sizeof(x->label), "%s", src);
+	else if (jstr(root, "host", "name", NULL))
+		snprintf(x->label, sizeof(x->label), "%s", jstr(root, "host", "name", NULL));
+	else if (host && *host)
+		snprintf(x->label, sizeof(x->label), "%s", host);
+	else if (att_src && dst)
+		snprintf(x->label, sizeof(x->label), "%s", dst);
+	else if (src)
+		snprintf(x->label, sizeof(x->label), "%s", src);
+out:
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/*
+ * incidents.h — from alerts to incidents, reports, exports and the fleet
+ * stream (the public header of src/incidents/).
+ *
+ * The module works on the store's database file (src/core/store.h): it
+ * reads the `alerts` and `skips` tables and keeps its own tables next to
+ * them (created with CREATE TABLE IF NOT EXISTS, names starting "inc_";
+ * docs/incidents.md lists them):
+ *   inc_state(name, value)                last alert id correlated
+ *   inc_entities(id, role, kind, value, first_ts, last_ts, alerts)
+ *                                          entities (role 0) and
+ *                                          indicators (role 1), deduplicated
+ *   inc_incidents(id, first_ts, last_ts, alerts, level, score, stages,
+ *                 label, summary, updated)
+ *   inc_alerts(alert_id, incident_id, ts, level, stage, step)
+ *                                          each alert in exactly one incident
+ *   inc_links(incident_id, entity_id)     what an incident concerns/carries
+ *   inc_keys(key, incident_id, last_ts)   the latest incident of each
+ *                                          correlation key
+ *   inc_aliases(ip, host)                 addresses known to be a host
+ *
+ * Correlation is incremental: incident_db_correlate() takes the alerts
+ * added since the last call, in chunks, each chunk in time order, and puts
+ * each into the incident that shares a correlation key with it (host name,
+ * victim-side IP, file hash, container image) and whose time span is within
+ * the window; several such incidents are merged. Alerts are never
+ * re-assigned except by a merge, so an alert is always in one incident.
+ *
+ * Threading: one struct incident_db per thread. Library code never prints.
+ */
+#ifndef MM_INCIDENTS_H
+#define MM_INCIDENTS_H
+
+#include "core/core.h"
+
+/* Default grouping window (seconds) and the config key that changes it. */
+#define INCIDENTS_WINDOW_DEFAULT 86400
+#define INCIDENTS_WINDOW_KEY "incidents.window"
+
+struct incident_db;
+
+/* Opens the database (creating the module's tables; the store's tables
+ * must exist or are created by mm_store_open first). */
+int incident_db_open(struct incident_db **out, const char *path, struct mm_diag *diag);
+void incident_db_close(struct incident_db *db);
+
+struct incidents_stats {
+	uint64_t alerts;		/* alerts correlated by this call */
+	uint64_t incidents_new;
+	uint64_t incidents_merged;	/* incidents folded into another */
+	uint64_t incidents_touched;	/* incidents whose record was rewritten */
+	uint64_t entities;		/* distinct entities+indicators seen */
+	uint64_t dropped;		/* values over a cap, not recorded */
+	uint64_t bad_json;		/* alerts whose JSON did not parse */
+};
+
+/* Declares that address ip belongs to the host named host (kept in the
+ * store, table inc_aliases): from then on the address and the name are one
+ * correlation key. Alerts already correlated are not revisited. */
+int incident_db_alias(struct incident_db *db, const char *host, const char *ip,
+		      struct mm_diag *diag);
+
+/* Correlates every alert not yet in an incident. window_us <= 0 takes the
+ * default. stats may be NULL. */
+int incident_db_correlate(struct incident_db *db, int64_t window_us,
+			  struct incidents_stats *stats, struct mm_diag *diag);
+
+/* One call for the integrator (end of `mamori scan`): opens db_path,
+ * correlates with the window of cfg's "incidents.window" (seconds; cfg may
+ * be NULL), closes. */
+int incidents_update(const char *db_path, const struct mm_config *cfg, struct mm_diag *diag);
+
+/* Incident records as JSON objects (docs/incidents.md), highest score
+ * first, then newest; since_us: last seen at or after; min_score: at
+ * least. fn returning non-zero stops (and is returned). */
+typedef int incidents_json_fn(void *arg, const char *json, size_t len);
+int incident_db_each(struct incident_db *db, int64_t since_us, int min_score,
+		     incidents_json_fn *fn, void *arg);
+/* One line per incident for a terminal, appended to out. */
+int incident_db_text(struct incident_db *db, int64_t since_us, int min_score,
+		     struct mm_buf *out);
+
+/* Reports and exports, appended to out (since_us: alerts at or after). */
+int incidents_report_html(struct incident_db *db, int64_t since_us, struct mm_buf *out);
+int incidents_report_text(struct incident_db *db, int64_t since_us, struct mm_buf *out);
+int incidents_export_stix(struct incident_db *db, int64_t since_us, struct mm_buf *out);
+int incidents_export_attack(struct incident_db *db, int64_t since_us, struct mm_buf *out);
+
+/* Deterministic UUIDv5 (RFC 4122, SHA-1) of name in namespace ns (16
+ * bytes); out gets 37 bytes "xxxxxxxx-xxxx-5xxx-yxxx-xxxxxxxxxxxx". */
+void incidents_uuid5(const uint8_t ns[16], const char *name, size_t len, char out[37]);
+
+/* The stable id of an alert: lowercase hex SHA-256 of its JSON with the
+ * event.ingested member removed (so a re-sent alert has the same id).
+ * out needs 65 bytes. */
+int incidents_stable_id(const char *json, size_t len, char out[65]);
+
+#endif
