@@ -125,7 +125,7 @@ static void preview(struct hp_session *s, const struct hp_req *q, struct hp_repl
 	hp_ind_scan(&ind, allp.ptr, allp.len);
 
 	hp_record_begin(s, &j, "mamori.confluence.exploit", "CVE-2019-3396 widget _template");
-	hp_json_request(hp, &j, q);
+	hp_json_request_brief(hp, &j, q);
 	mm_json_str(&j, "template", tmpl);
 	if (cmd)
 		mm_json_str(&j, "cmd", cmd);

@@ -517,7 +517,7 @@ static void record_event(struct hp_session *s, const struct hp_req *q, const cha
 	struct mm_json j;
 
 	hp_record_begin(s, &j, eventid, message);
-	hp_json_request(s->hp, &j, q);
+	hp_json_request_brief(s->hp, &j, q);
 	if (k1 && v1)
 		mm_json_str(&j, k1, v1);
 	if (k2 && v2)
@@ -1099,7 +1099,7 @@ static void exec_create(struct hp_session *s, const struct hp_req *q, struct hp_
 	e->reply = fake_reply(hp, cmd.ptr);
 
 	hp_record_begin(s, &j, "mamori.docker.exec", "exec create");
-	hp_json_request(hp, &j, q);
+	hp_json_request_brief(hp, &j, q);
 	mm_json_str(&j, "container_id", c->id);
 	mm_json_str(&j, "exec_id", e->id);
 	mm_json_strn(&j, "command", cmd.ptr ? cmd.ptr : "", cmd.len);

@@ -201,6 +201,9 @@ void hp_record_request(struct hp_session *s, const struct hp_req *q,
 		       const struct hp_reply_info *ri);
 /* Adds the request's common fields to an open record or evidence object. */
 void hp_json_request(struct honeypot *hp, struct mm_json *j, const struct hp_req *q);
+/* The same without the body (events that follow the request record and
+ * link to it by body_sha256). */
+void hp_json_request_brief(struct honeypot *hp, struct mm_json *j, const struct hp_req *q);
 int hp_alert(struct hp_session *s, enum hp_rule rule, int level, const char *reason,
 	     const char *evidence, const char *url);
 void hp_session_id(struct honeypot *hp, char out[17]);

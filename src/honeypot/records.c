@@ -304,6 +304,20 @@ void hp_record_end(struct hp_session *s, struct mm_json *j)
 		hp_records_written(hp);
 }
 
+void hp_json_request_brief(struct honeypot *hp, struct mm_json *j, const struct hp_req *q)
+{
+	(void)hp;
+	mm_json_str(j, "method", q->method ? q->method : "");
+	mm_json_str(j, "path", q->target ? q->target : "");
+	if (q->api_version[0])
+		mm_json_str(j, "api_version", q->api_version);
+	if (q->user_agent)
+		mm_json_str(j, "user_agent", q->user_agent);
+	mm_json_uint(j, "body_size", q->body_total);
+	if (q->body_sha256[0])
+		mm_json_str(j, "body_sha256", q->body_sha256);
+}
+
 void hp_json_request(struct honeypot *hp, struct mm_json *j, const struct hp_req *q)
 {
 	mm_json_str(j, "method", q->method ? q->method : "");
