@@ -73,7 +73,7 @@ int files_examine_view(struct files_scan *scan, struct file_view *v)
 		return MM_ETIMEDOUT;
 	}
 	if (w->yscan) {
-		rc = files_yara_scan(w->yscan, v, scan->ctx);
+		rc = files_yara_scan(w->yscan, v, scan->mapped, scan->ctx);
 		if (rc == MM_ETIMEDOUT)
 			mm_scan_partial(scan->ctx, MM_SKIP_TIMEOUT, "YARA timed out on %s", v->path);
 		else if (rc < 0)
@@ -470,6 +470,7 @@ static int files_scan_input(void *state, void *worker, const struct mm_input *in
 	scan.w = worker;
 	scan.ctx = ctx;
 	scan.disk_path = in->path;
+	scan.mapped = map != NULL;
 
 	memset(&v, 0, sizeof(v));
 	v.path = in->path;

@@ -61,6 +61,7 @@ struct files_scan {
 	const char *disk_path;
 	uint64_t expanded;	/* bytes produced from archives/nesting so far */
 	uint64_t members;	/* members examined so far */
+	bool mapped;		/* the input is mapped, not read */
 	bool limit_reported;
 };
 
@@ -88,7 +89,8 @@ const char *files_yara_hash(const struct files_yara *y);
 size_t files_yara_rule_count(const struct files_yara *y);
 int files_yara_scanner_new(struct files_yara *y, struct files_yara_scanner **out);
 void files_yara_scanner_free(struct files_yara_scanner *s);
-int files_yara_scan(struct files_yara_scanner *s, const struct file_view *v,
+/* mapped: v->data may lie in a file mapping (a shrinking file faults). */
+int files_yara_scan(struct files_yara_scanner *s, const struct file_view *v, bool mapped,
 		    struct mm_scan_ctx *ctx);
 
 /* --- archive.c ------------------------------------------------------- */

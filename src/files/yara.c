@@ -961,7 +961,7 @@ static const char *filetype_of(enum mm_kind k)
 	}
 }
 
-int files_yara_scan(struct files_yara_scanner *s, const struct file_view *v,
+int files_yara_scan(struct files_yara_scanner *s, const struct file_view *v, bool mapped,
 		    struct mm_scan_ctx *ctx)
 {
 	struct scan_call call = { s, v, ctx, 0 };
@@ -982,6 +982,12 @@ int files_yara_scan(struct files_yara_scanner *s, const struct file_view *v,
 	yr_scanner_define_string_variable(s->scanner, "filetype", filetype_of(v->kind));
 	yr_scanner_set_timeout(s->scanner, left > 0 ? left : 1);
 	yr_scanner_set_callback(s->scanner, scan_cb, &call);
+	/* only matching rules call back; the fault guard (a signal handler
+	 * installed per scan) is needed only when a mapped file could shrink.
+	 * No SCAN_FLAGS_FAST_MODE: it saves nothing measurable here and would
+	 * change which strings the evidence lists. */
+	yr_scanner_set_flags(s->scanner, SCAN_FLAGS_REPORT_RULES_MATCHING |
+				 (mapped ? 0 : SCAN_FLAGS_NO_TRYCATCH));
 	yr = yr_scanner_scan_mem(s->scanner, v->data, v->len);
 	if (yr == ERROR_SCAN_TIMEOUT)
 		return MM_ETIMEDOUT;
