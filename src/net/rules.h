@@ -174,7 +174,7 @@ struct rule_flowbit {
 #define RF_NO_STREAM 0x40
 
 enum thr_type { THR_NONE, THR_LIMIT, THR_THRESHOLD, THR_BOTH, THR_DETECTION };
-enum thr_track { TRK_SRC, TRK_DST, TRK_RULE, TRK_BOTH };
+enum thr_track { TRK_SRC, TRK_DST, TRK_RULE, TRK_BOTH, TRK_FLOW };
 
 struct rule {
 	char *file;
@@ -273,6 +273,6 @@ const char *rules_flow_app_proto(const struct rules_flow *f);
 void rules_flow_set_app_proto(struct rules_flow *f, const char *app_proto);
 /* True when an alert should be raised now (threshold/detection_filter). */
 bool rules_threshold_pass(struct net_rules_state *s, const struct rule *r,
-			  const uint8_t *src, const uint8_t *dst, int64_t ts_us);
+			  const uint8_t *src, const uint8_t *dst, uint64_t flow_id, int64_t ts_us);
 
 #endif

@@ -1067,7 +1067,7 @@ static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct 
 	const uint8_t *src = zero16, *dst = zero16;
 	uint16_t sp, dp;
 	addrs(v, &src, &dst, &sp, &dp);
-	if (!rules_threshold_pass(s, r, src, dst, ctx ? ctx->ts_us : 0))
+	if (!rules_threshold_pass(s, r, src, dst, v->info ? v->info->id : 0, ctx ? ctx->ts_us : 0))
 		return;
 	emit(s, ctx, r, v, abuf, have_a ? v->buf[abuf].ptr : NULL, aoff, alen, frame);
 }

@@ -14,7 +14,8 @@
  * keyword: content turns it into one backslash, pcre keeps it).
  *
  * Variables ($HOME_NET...) are configuration keys net.vars.<NAME> and may
- * refer to other variables (depth 8). Threading: parsing uses only its
+ * refer to other variables (depth 8); $HOME_NET falls back to the engine's
+ * net.home_net, then to the default below. Threading: parsing uses only its
  * arguments.
  */
 #include "core/compat.h"
@@ -263,6 +264,15 @@ static int parse_leaf(struct expr_ctx *x, const char *s, size_t len, struct rule
 			return fail(x->e, MM_ESYNTAX, "syntax: variable loop", "variable %s nests too deep", buf);
 		snprintf(key, sizeof(key), "net.vars.%s", buf + 1);
 		const char *v = mm_config_get(x->cfg, key, NULL);
+		char home[2048];
+		if (!v && !strcmp(buf, "$HOME_NET")) {
+			/* the engine's own home network, unless the variable is set */
+			const char *h = mm_config_get(x->cfg, "net.home_net", NULL);
+			if (h && strlen(h) + 3 < sizeof(home)) {
+				snprintf(home, sizeof(home), h[0] == '[' ? "%s" : "[%s]", h);
+				v = home;
+			}
+		}
 		if (!v) {
 			for (size_t i = 0; net_rules_config_defaults[i].key; i++)
 				if (!strcmp(net_rules_config_defaults[i].key, key))
@@ -1492,6 +1502,7 @@ static int threshold_common(struct pstate *ps, char *v, bool detection)
 			else if (!strcmp(val, "by_dst")) r->thr_track = TRK_DST;
 			else if (!strcmp(val, "by_rule")) r->thr_track = TRK_RULE;
 			else if (!strcmp(val, "by_both")) r->thr_track = TRK_BOTH;
+			else if (!strcmp(val, "by_flow")) r->thr_track = TRK_FLOW;
 			else
 				return unsupported(ps->e, "threshold track", val);
 		} else if (!strcmp(p, "count") && parse_i64(val, 1, UINT32_MAX, &x)) {

@@ -139,7 +139,7 @@ static uint64_t mix(uint64_t h, const uint8_t *p, size_t n)
 }
 
 bool rules_threshold_pass(struct net_rules_state *s, const struct rule *r,
-			  const uint8_t *src, const uint8_t *dst, int64_t ts_us)
+			  const uint8_t *src, const uint8_t *dst, uint64_t flow_id, int64_t ts_us)
 {
 	if (r->thr_type == THR_NONE)
 		return true;
@@ -155,6 +155,8 @@ bool rules_threshold_pass(struct net_rules_state *s, const struct rule *r,
 		memcpy(key, src, 16);
 	if (r->thr_track == TRK_DST || r->thr_track == TRK_BOTH)
 		memcpy(key + 16, dst, 16);
+	if (r->thr_track == TRK_FLOW)
+		memcpy(key, &flow_id, sizeof(flow_id));
 	uint64_t h = mix(0xcbf29ce484222325ULL ^ r->index, key, sizeof(key));
 	struct thr_entry *e = NULL;
 	for (size_t probe = 0; probe < 64; probe++) {
