@@ -282,6 +282,8 @@ static int on_message_complete(http_parser *p)
 
 	dispatch(s);
 	request_release(s);
+	if (p->upgrade)
+		s->closing = true;
 	if (s->closing)
 		http_parser_pause(p, 1);
 	return 0;
@@ -541,7 +543,10 @@ int honeypot_session_feed(struct honeypot_session *hs, const uint8_t *data, size
 		request_release(s);
 		return 1;
 	}
-	if (s->parser.upgrade || n < len)
+	/* http-parser stops early only after a complete upgrade request (whose
+	 * answer ended the HTTP part) or on a pause; the upgrade flag alone is
+	 * set as soon as the headers are read, before the body arrives */
+	if (n < len)
 		s->closing = true;
 	return s->closing ? 1 : 0;
 }

@@ -277,6 +277,23 @@ static void test_create_pull_start_attach_exec(void **state)
 	assert_non_null(strstr(reply(), "HTTP/1.1 101 UPGRADED"));
 	assert_true(reply_has("uid=0(root)"));
 
+	/* the same with the body in a second segment, as the docker CLI often
+	 * sends it: the upgrade must wait for the body, not close early */
+	reset();
+	{
+		struct honeypot_session *hs = NULL;
+		char *split = strstr(req, "\r\n\r\n") + 4;
+		assert_int_equal(honeypot_session_open(f->hp, HONEYPOT_DOCKER, "192.0.2.3", 2,
+						       "127.0.0.1", 2375, write_fn, NULL, &hs), 0);
+		assert_int_equal(honeypot_session_feed(hs, (const uint8_t *)req,
+						       (size_t)(split - req)), 0);
+		assert_int_equal(cap.reply.len, 0);
+		assert_int_equal(honeypot_session_feed(hs, (const uint8_t *)split, strlen(split)), 1);
+		honeypot_session_close(hs, "test");
+		assert_non_null(strstr(reply(), "HTTP/1.1 101 UPGRADED"));
+		assert_true(reply_has("uid=0(root)"));
+	}
+
 	reset();
 	snprintf(req, sizeof(req), "GET /exec/%s/json HTTP/1.1\r\nHost: x\r\n\r\n"
 		 "DELETE /containers/%s HTTP/1.1\r\nHost: x\r\n\r\n"
