@@ -2,9 +2,10 @@
  * engine.c — the file engine's driver: `const struct mm_engine
  * mm_engine_files`.
  *
- * For each input the pipeline hands over (any file-ish kind), scan() reads
- * the file (up to 1 MiB, into the worker's buffer) or maps it read-only
- * (larger ones), hashes it (SHA-256), builds a struct file_view and
+ * For each input the pipeline hands over (any file-ish kind), scan() uses
+ * the head the pipeline read when that is the whole file, else reads the
+ * rest of the file (up to 1 MiB, into the worker's buffer) or maps it
+ * read-only (larger ones), hashes it (SHA-256), builds a struct file_view and
  * runs, in order: the YARA rules (yara.c), every analyser of the generated
  * table file_analysers[] whose kinds mask has the view's kind or whose
  * wants() says yes, and — for archives and compressed streams — the
@@ -390,6 +391,7 @@ static int read_small(struct files_worker *w, const struct mm_input *in, size_t 
 		      struct mm_scan_ctx *ctx)
 {
 	size_t want = *len, got = 0;
+	size_t have = in->head ? MM_MIN(in->head_len, want) : 0;
 
 	if (w->readcap < want) {
 		size_t cap = MM_MAX(want, (size_t)65536);
@@ -399,6 +401,12 @@ static int read_small(struct files_worker *w, const struct mm_input *in, size_t 
 			return MM_ENOMEM;
 		w->readbuf = nb;
 		w->readcap = cap;
+	}
+	/* the pipeline already read (and classified) the first bytes: only
+	 * the rest is read here */
+	if (have) {
+		memcpy(w->readbuf, in->head, have);
+		got = have;
 	}
 	while (got < want) {
 		ssize_t n = pread(in->fd, w->readbuf + got, want - got, (off_t)got);
@@ -444,7 +452,10 @@ static int files_scan_input(void *state, void *worker, const struct mm_input *in
 		return 0;
 	}
 	len = (size_t)in->size;
-	if (len && len <= FILES_READ_MAX) {
+	if (len && in->head && in->head_len == len) {
+		/* the whole file is the head the pipeline read: no copy, no read */
+		data = in->head;
+	} else if (len && len <= FILES_READ_MAX) {
 		/* small files are read into the worker's buffer: cheaper than a
 		 * mapping, and a file truncated under us cannot fault */
 		rc = read_small(w, in, &len, ctx);
