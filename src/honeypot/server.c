@@ -487,7 +487,7 @@ int honeypot_listen(struct honeypot *hp, enum honeypot_service svc, const char *
 	}
 	if (bound) {
 		bool v6 = strchr(hl->addr, ':') != NULL;
-		snprintf(bound, 64, "%s%s%s:%d", v6 ? "[" : "", hl->addr, v6 ? "]" : "", hl->port);
+		snprintf(bound, 64, "%s%.46s%s:%d", v6 ? "[" : "", hl->addr, v6 ? "]" : "", hl->port);
 	}
 	hp->srv->n_listeners++;
 	return 0;
