@@ -77,12 +77,14 @@ int cli_config_load(struct cli_env *env, const struct cli_common *c)
 		return CLI_EXIT_ERROR;
 	}
 	for (size_t i = 0; cli_engines[i]; i++) {
-		if (!cli_engines[i]->config_defaults)
-			continue;
-		rc = mm_config_declare(env->config, cli_engines[i]->config_defaults);
+		const struct mm_engine *e = cli_engines[i];
+
+		rc = e->config_defaults ? mm_config_declare(env->config, e->config_defaults) : 0;
+		for (size_t t = 0; rc == 0 && e->config_tables && e->config_tables[t]; t++)
+			rc = mm_config_declare(env->config, e->config_tables[t]);
 		if (rc) {
 			fprintf(stderr, "mamori: engine %s: cannot declare its configuration: %s\n",
-				cli_engines[i]->name, mm_strerror(rc));
+				e->name, mm_strerror(rc));
 			return CLI_EXIT_ERROR;
 		}
 	}

@@ -125,6 +125,10 @@ struct mm_engine {
 	 * a file is skipped only when it and every engine's ruleset_id are
 	 * unchanged since it was last examined. NULL means "always rescan". */
 	const char *(*ruleset_id)(void *state);
+	/* Optional: more tables of keys, for engines whose parts each declare
+	 * their own (NULL-terminated list of {NULL}-terminated tables);
+	 * declared after config_defaults. */
+	const struct mm_config_default *const *config_tables;
 };
 
 #endif

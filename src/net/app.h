@@ -168,4 +168,8 @@ const struct mm_config *net_ctx_config(const struct net_ctx *n);
  * what is still pending) and when time advances (ts in us). */
 void net_bruteforce_flush(struct net_ctx *n, struct mm_scan_ctx *scan, int64_t now_us);
 
+/* The bundled rules folder the engine was opened with (for parts that
+ * read their own lists from it), or NULL when bundled rules are off. */
+const char *net_ctx_rules_dir(const struct net_ctx *n);
+
 #endif

@@ -26,6 +26,7 @@
  */
 #include "core/compat.h"
 #include "net/internal.h"
+#include "net/mining.h"
 
 #include <http_parser.h>
 
@@ -620,6 +621,8 @@ static int on_message_complete(http_parser *p)
 		parse_auth(pr, http_msg_header(&m, "Authorization"));
 		detect_confluence_http(ctx, &m, NULL);
 		detect_docker_http(ctx, &m, NULL);
+		if (m.body.len)	/* getwork: mining over plain HTTP JSON-RPC */
+			net_mining_http_body(ctx, m.body.ptr, m.body.len);
 	} else if (m.status >= 200 || m.status == 101 || m.status < 100) {
 		if (ss->npending) {
 			struct pending_req *pr = &ss->pending[0];

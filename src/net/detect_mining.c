@@ -218,7 +218,7 @@ int net_mining_ctx_init(struct net_ctx *n, const char *rules_dir)
 static struct mining_state *state_get(struct net_ctx *n)
 {
 	struct mining_state *st = net_ctx_slot(n, NET_CTX_MINING);
-	return st ? st : state_make(n, NULL);
+	return st ? st : state_make(n, net_ctx_rules_dir(n));
 }
 
 static bool name_matches(const struct mining_state *st, const char *name)

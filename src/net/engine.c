@@ -31,6 +31,8 @@
 #include "core/compat.h"
 #include "net/net.h"
 #include "net/internal.h"
+#include "net/bruteforce.h"
+#include "net/mining.h"
 
 #include <pcap/pcap.h>
 #include <unistd.h>
@@ -51,6 +53,7 @@ struct net_engine {
 	uint64_t http_body_limit;
 	struct net_cidr home[MAX_HOME_CIDRS];
 	size_t nhome;
+	char *rules_dir;	/* bundled rules folder, NULL when they are off */
 };
 
 struct net_ctx {
@@ -606,6 +609,11 @@ void net_ctx_packet(struct net_ctx *n, int64_t ts_us, const uint8_t *data, size_
 		app_datagram(n, f, dir, p->payload, p->payload_len);
 }
 
+const char *net_ctx_rules_dir(const struct net_ctx *n)
+{
+	return n->eng ? n->eng->rules_dir : NULL;
+}
+
 int net_ctx_new(struct net_ctx **out, void *engine_state, struct mm_scan_ctx *scan, int dlt)
 {
 	const struct net_engine *e = engine_state;
@@ -718,6 +726,15 @@ static int net_open(void **state, const struct mm_engine_env *env, struct mm_dia
 		detect_ms17010_register(env->catalogue);
 		detect_confluence_register(env->catalogue);
 		detect_docker_register(env->catalogue);
+		detect_bruteforce_register(env->catalogue);
+		detect_mining_register(env->catalogue);
+	}
+	if (env->bundled_rules && env->bundled_rules_dir) {
+		e->rules_dir = strdup(env->bundled_rules_dir);
+		if (!e->rules_dir) {
+			free(e);
+			return MM_ENOMEM;
+		}
 	}
 	*state = e;
 	return 0;
@@ -725,7 +742,11 @@ static int net_open(void **state, const struct mm_engine_env *env, struct mm_dia
 
 static void net_close(void *state)
 {
-	free(state);
+	struct net_engine *e = state;
+
+	if (e)
+		free(e->rules_dir);
+	free(e);
 }
 
 static int net_worker_open(void *state, void **worker)
@@ -813,12 +834,20 @@ out:
 	return rc;
 }
 
+/* the keys of the engine's parts that declare their own */
+static const struct mm_config_default *const net_config_tables[] = {
+	net_bruteforce_config_defaults,
+	net_mining_config_defaults,
+	NULL,
+};
+
 const struct mm_engine mm_engine_net = {
 	.name = "net",
 	.description = "packet captures (pcap, pcapng) and live interfaces: flows, TCP "
 		       "reassembly, HTTP/SMB/... parsers, exploit and abuse detectors",
 	.kinds = MM_KIND_BIT(MM_KIND_PCAP) | MM_KIND_BIT(MM_KIND_PCAPNG),
 	.config_defaults = net_defaults,
+	.config_tables = net_config_tables,
 	.open = net_open,
 	.close = net_close,
 	.worker_open = net_worker_open,
