@@ -447,8 +447,22 @@ static int parse_addr(const char *text, struct sockaddr_storage *ss, int *len)
 	}
 	*len = (int)sizeof(*ss);
 	memset(ss, 0, sizeof(*ss));
-	if (evutil_parse_sockaddr_port(text, (struct sockaddr *)ss, len) != 0)
-		return MM_EINVAL;
+	/* evutil refuses port 0 ("any free port"): parse with 1, then clear */
+	{
+		const char *colon = strrchr(text, ':');
+		bool any = colon && !strcmp(colon, ":0");
+		char one[160];
+		if (any) {
+			snprintf(one, sizeof(one), "%.*s:1", (int)MM_MIN(colon - text, 150), text);
+			text = one;
+		}
+		if (evutil_parse_sockaddr_port(text, (struct sockaddr *)ss, len) != 0)
+			return MM_EINVAL;
+		if (any && ss->ss_family == AF_INET)
+			((struct sockaddr_in *)(void *)ss)->sin_port = 0;
+		else if (any && ss->ss_family == AF_INET6)
+			((struct sockaddr_in6 *)(void *)ss)->sin6_port = 0;
+	}
 	return 0;
 }
 
