@@ -290,9 +290,8 @@ static int wallet_open(void **out, const struct mm_engine_env *env, struct mm_di
 		sh->n_entries++;
 	}
 	if (l.n) {
-		if (hs_compile_lit_multi((const char *const *)l.s, l.flags, l.ids, l.len,
-					 (unsigned)l.n, HS_MODE_BLOCK, NULL, &sh->db,
-					 &cerr) != HS_SUCCESS) {
+		if (files_hs_compile_lits(env, "wallet", (const char *const *)l.s, l.flags, l.ids,
+					  l.len, (unsigned)l.n, &sh->db, &cerr) < 0) {
 			rc = mm_diag_set(diag, MM_EDEP, path, -1, -1, "wallet list: hyperscan: %s",
 					 cerr && cerr->message ? cerr->message : "compile failed");
 			goto out;

@@ -18,6 +18,8 @@
 
 #include "files/analyser.h"
 
+#include <hs/hs.h>
+
 /* Limits, read from the configuration at open(). */
 struct files_limits {
 	uint64_t max_size;	/* scan.max_size: files over it are skipped */
@@ -138,6 +140,17 @@ int files_alert(struct mm_scan_ctx *ctx, const struct file_view *v,
 		const char *reason, const char *evidence_json);
 /* Adds every entry of a {NULL}-terminated table to the catalogue. */
 int files_register(struct mm_catalogue *cat, const struct mm_rule_meta *table);
+
+/*
+ * hs_compile_lit_multi() in block mode through a cache: the database is
+ * loaded from env->cache_dir/hs-TAG-<key>.db when present (key: SHA-256 of
+ * Hyperscan's version and the literals with their ids and flags), else
+ * compiled and saved there. MM_EDEP with *cerr set when compiling fails.
+ */
+int files_hs_compile_lits(const struct mm_engine_env *env, const char *tag,
+			  const char *const *lits, const unsigned *flags, const unsigned *ids,
+			  const size_t *lens, unsigned n, hs_database_t **db,
+			  hs_compile_error_t **cerr);
 
 /* Writes an escaped excerpt of data (at most max bytes) as a JSON string. */
 void files_json_excerpt(struct mm_json *j, const char *key, const uint8_t *data, size_t len,

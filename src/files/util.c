@@ -5,13 +5,19 @@
  *
  * All input is untrusted and bounded by the lengths passed; list files are
  * read with a line-length cap and an entry cap. Pure and thread-safe except
- * files_list_load(), which allocates and is called at open().
+ * files_list_load() and files_hs_compile_lits(), which allocate and touch
+ * the cache folder and are called at open(). A cached Hyperscan database
+ * is named by the SHA-256 of Hyperscan's version and every literal with
+ * its id and flags, written to a temporary file and renamed (concurrent
+ * runs never read half a file); one that does not load is recompiled.
  */
 #include "core/compat.h"
 #include "files/internal.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -277,4 +283,100 @@ const uint8_t *files_memmem(const uint8_t *hay, size_t hlen, const void *needle,
 		p++;
 	}
 	return NULL;
+}
+
+/* ---- compiled Hyperscan literal sets, cached on disk ------------------- */
+
+#define HS_CACHE_MAX (64u << 20)
+
+static int hs_cache_key(const char *const *lits, const unsigned *flags, const unsigned *ids,
+			const size_t *lens, unsigned n, char hex[65])
+{
+	struct mm_sha256 h;
+	uint8_t digest[32];
+	int rc = mm_sha256_init(&h);
+
+	if (rc < 0)
+		return rc;
+	mm_sha256_update(&h, hs_version(), strlen(hs_version()) + 1);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t head[3] = { ids ? ids[i] : 0, flags ? flags[i] : 0, lens[i] };
+
+		mm_sha256_update(&h, head, sizeof(head));
+		mm_sha256_update(&h, lits[i], lens[i]);
+	}
+	rc = mm_sha256_final(&h, digest);
+	mm_sha256_release(&h);
+	if (rc == 0)
+		mm_hex(digest, 32, hex);
+	return rc;
+}
+
+/* Reads a cached database; false when absent, too big or not loadable. */
+static bool hs_cache_load(const char *path, hs_database_t **db)
+{
+	struct stat st;
+	char *buf = NULL;
+	bool ok = false;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return false;
+	if (fstat(fileno(f), &st) != 0 || st.st_size <= 0 || (uint64_t)st.st_size > HS_CACHE_MAX)
+		goto out;
+	buf = malloc((size_t)st.st_size);
+	if (!buf || fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size)
+		goto out;
+	ok = hs_deserialize_database(buf, (size_t)st.st_size, db) == HS_SUCCESS;
+out:
+	free(buf);
+	fclose(f);
+	return ok;
+}
+
+/* Writes the database next to its final name, then renames it in place. */
+static void hs_cache_save(const char *dir, const char *path, const hs_database_t *db)
+{
+	char tmp[4200];
+	char *bytes = NULL;
+	size_t len = 0;
+	FILE *f;
+	bool ok;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return;
+	if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	f = fopen(tmp, "wb");
+	if (f) {
+		ok = fwrite(bytes, 1, len, f) == len;
+		ok = fclose(f) == 0 && ok;
+		if (!ok || rename(tmp, path) != 0)
+			(void)unlink(tmp);
+	}
+	free(bytes);
+}
+
+int files_hs_compile_lits(const struct mm_engine_env *env, const char *tag,
+			  const char *const *lits, const unsigned *flags, const unsigned *ids,
+			  const size_t *lens, unsigned n, hs_database_t **db,
+			  hs_compile_error_t **cerr)
+{
+	char hex[65], path[4200] = "";
+	const char *dir = env ? env->cache_dir : NULL;
+
+	*db = NULL;
+	*cerr = NULL;
+	if (dir && dir[0] && strlen(dir) < 4000 && hs_cache_key(lits, flags, ids, lens, n, hex) == 0) {
+		snprintf(path, sizeof(path), "%s/hs-%s-%s.db", dir, tag, hex);
+		if (hs_cache_load(path, db))
+			return 0;
+	}
+	if (hs_compile_lit_multi(lits, flags, ids, lens, n, HS_MODE_BLOCK, NULL, db, cerr) !=
+	    HS_SUCCESS)
+		return MM_EDEP;
+	if (path[0])
+		hs_cache_save(dir, path, *db);
+	return 0;
 }
