@@ -972,7 +972,13 @@ static void image_pull(struct hp_session *s, const struct hp_req *q, struct hp_r
 	}
 	hp_ind_release(&ind);
 
-	/* the progress stream a real pull writes, shortened */
+	/* the progress stream a real pull writes, shortened; what goes back
+	 * into its JSON keeps reference characters only */
+	for (char *p = norm; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      strchr("._-/:@", *p)))
+			*p = '_';
+	}
 	hp_new_id(hp, "layer", layer);
 	const char *colon = strrchr(norm, ':');
 	const char *shown_tag = colon ? colon + 1 : "latest";
