@@ -270,6 +270,11 @@ struct rules_flow *rules_flow_get(struct net_rules_state *s, struct app_ctx *ctx
 bool rules_flowbits_check(const struct rule *r, const struct rules_flow *f);
 void rules_flowbits_apply(const struct rule *r, struct rules_flow *f);
 const char *rules_flow_app_proto(const struct rules_flow *f);
+/* The last bytes of stream data seen in a direction (at most
+ * RULES_STREAM_TAIL), to put in front of the next chunk. */
+#define RULES_STREAM_TAIL 256
+const uint8_t *rules_flow_tail(const struct rules_flow *f, enum app_dir dir, size_t *len);
+void rules_flow_set_tail(struct rules_flow *f, enum app_dir dir, const uint8_t *data, size_t len);
 void rules_flow_set_app_proto(struct rules_flow *f, const char *app_proto);
 /* True when an alert should be raised now (threshold/detection_filter). */
 bool rules_threshold_pass(struct net_rules_state *s, const struct rule *r,

@@ -18,9 +18,11 @@
  * occurred, plus the group's rules without any content ("always" list),
  * are then fully verified in rule-file order (protocol, addresses, ports,
  * flow, header keywords, every buffer's match list, flowbits, threshold).
- * Stream data is scanned in the chunks reassembly delivers, in block mode
- * without overlap: a pattern split across two chunks is not seen (the
- * limit is documented in docs/rules.md).
+ * Stream data is scanned in block mode per chunk that reassembly delivers,
+ * with the last RULES_STREAM_TAIL bytes of the previous chunk of that
+ * direction in front (kept in the flow's slot), so that patterns cut
+ * between segments are seen; a match lying wholly in that tail is not
+ * reported again.
  *
  * Threading: struct net_rules is read-only after load and shared; each
  * input has its own struct net_rules_state (Hyperscan scratch, candidate
@@ -698,6 +700,8 @@ struct view {
 	bool derived;
 	const struct net_tx *tx;
 	struct mm_buf names;
+	const uint8_t *win;	/* stream: previous chunk's tail + this chunk */
+	size_t win_len;
 };
 
 static const uint8_t zero16[16];
@@ -999,6 +1003,52 @@ static void tx_payload(struct view *v)
 	v->buf[RB_PAYLOAD].len = v->names.len - at;
 }
 
+/* Every buffer's keyword list of r on view v; on success, the buffer and
+ * excerpt for the alert. */
+static bool match_buffers(const struct rule *r, struct view *v, int64_t *vars, unsigned *abuf,
+			  size_t *aoff, size_t *alen)
+{
+	unsigned done_mask[(RB_COUNT + 31) / 32] = { 0 };
+	bool have_a = false;
+	for (unsigned i = 0; i < r->nm; i++) {
+		unsigned b = r->m[i].buf;
+		if (done_mask[b / 32] & (1u << (b % 32)))
+			continue;
+		done_mask[b / 32] |= 1u << (b % 32);
+		if (b >= NET_BUF_COUNT && b != RB_PAYLOAD)
+			derive(v);
+		if (b == RB_PAYLOAD && v->tx)
+			tx_payload(v);
+		struct mm_slice d = v->buf[b];
+		if (!d.ptr && b != RB_PAYLOAD)
+			return false;
+		size_t off = 0, len = 0;
+		bool ok;
+		if (b == r->dotprefix_buf) {
+			uint8_t *t = malloc(d.len + 1);
+			if (!t)
+				return false;
+			t[0] = '.';
+			if (d.len)
+				memcpy(t + 1, d.ptr, d.len);
+			ok = rule_match_buffer(r, b, t, d.len + 1, vars, &off, &len);
+			free(t);
+			off = off ? off - 1 : 0;
+		} else {
+			ok = rule_match_buffer(r, b, d.ptr, d.len, vars, &off, &len);
+		}
+		if (!ok)
+			return false;
+		if (!have_a || (r->fp >= 0 && r->m[r->fp].buf == b)) {
+			*abuf = b;
+			*aoff = off;
+			*alen = len;
+			have_a = true;
+		}
+	}
+	return true;
+}
+
 /* Verifies candidate rule r at a view; emits on match. */
 static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct rule *r,
 		   struct view *v, uint64_t frame)
@@ -1020,45 +1070,25 @@ static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct 
 			return;
 	}
 	int64_t vars[RULE_MAX_VARS] = { 0 };
-	unsigned done_mask[(RB_COUNT + 31) / 32] = { 0 };
 	unsigned abuf = RB_PAYLOAD;
 	size_t aoff = 0, alen = 0;
-	bool have_a = false;
-	for (unsigned i = 0; i < r->nm; i++) {
-		unsigned b = r->m[i].buf;
-		if (done_mask[b / 32] & (1u << (b % 32)))
-			continue;
-		done_mask[b / 32] |= 1u << (b % 32);
-		if (b >= NET_BUF_COUNT && b != RB_PAYLOAD)
-			derive(v);
-		if (b == RB_PAYLOAD && v->tx)
-			tx_payload(v);
-		struct mm_slice d = v->buf[b];
-		if (!d.ptr && b != RB_PAYLOAD)
-			return;
-		size_t off = 0, len = 0;
-		bool ok;
-		if (b == r->dotprefix_buf) {
-			uint8_t *t = malloc(d.len + 1);
-			if (!t)
-				return;
-			t[0] = '.';
-			if (d.len)
-				memcpy(t + 1, d.ptr, d.len);
-			ok = rule_match_buffer(r, b, t, d.len + 1, vars, &off, &len);
-			free(t);
-			off = off ? off - 1 : 0;
-		} else {
-			ok = rule_match_buffer(r, b, d.ptr, d.len, vars, &off, &len);
-		}
+	const uint8_t *abase = NULL;
+	if (match_buffers(r, v, vars, &abuf, &aoff, &alen)) {
+		abase = v->buf[abuf].ptr;
+	} else if (v->win_len) {
+		/* stream: again on the previous chunk's tail + this chunk; a
+		 * match lying wholly in the tail was reported with that chunk */
+		struct mm_slice chunk = v->buf[RB_PAYLOAD];
+		v->buf[RB_PAYLOAD].ptr = v->win;
+		v->buf[RB_PAYLOAD].len = v->win_len;
+		bool ok = match_buffers(r, v, vars, &abuf, &aoff, &alen) &&
+			  !rule_match_buffer(r, RB_PAYLOAD, v->win, v->win_len - chunk.len, vars, NULL, NULL);
+		abase = v->win;
+		v->buf[RB_PAYLOAD] = chunk;
 		if (!ok)
 			return;
-		if (!have_a || (r->fp >= 0 && r->m[r->fp].buf == b)) {
-			abuf = b;
-			aoff = off;
-			alen = len;
-			have_a = true;
-		}
+	} else {
+		return;
 	}
 	if (r->nfb)
 		rules_flowbits_apply(r, fl);
@@ -1069,7 +1099,7 @@ static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct 
 	addrs(v, &src, &dst, &sp, &dp);
 	if (!rules_threshold_pass(s, r, src, dst, v->info ? v->info->id : 0, ctx ? ctx->ts_us : 0))
 		return;
-	emit(s, ctx, r, v, abuf, have_a ? v->buf[abuf].ptr : NULL, aoff, alen, frame);
+	emit(s, ctx, r, v, abuf, abase, aoff, alen, frame);
 }
 
 static void run(struct net_rules_state *s, struct app_ctx *ctx, struct view *v, uint64_t frame)
@@ -1109,9 +1139,21 @@ void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, stru
 	view_init(&v, ctx, p->dir);
 	v.pkt = p;
 	v.app_proto = p->app_proto;
-	v.buf[RB_PAYLOAD].ptr = p->payload;
-	v.buf[RB_PAYLOAD].len = p->payload_len;
-	collect(s, &r->g[RB_PAYLOAD][p->dir], p->payload, p->payload_len);
+	/* ICMP: the payload starts after the 8-byte header (as in Suricata);
+	 * the decoder's starts after the first 4 */
+	const uint8_t *pl = p->payload;
+	size_t plen = p->payload_len;
+	if (p->is_icmp && plen >= 4) {
+		pl += 4;
+		plen -= 4;
+	}
+	struct net_packet_view pv = *p;
+	pv.payload = pl;
+	pv.payload_len = plen;
+	v.pkt = &pv;
+	v.buf[RB_PAYLOAD].ptr = pl;
+	v.buf[RB_PAYLOAD].len = plen;
+	collect(s, &r->g[RB_PAYLOAD][p->dir], pl, plen);
 	run(s, ctx, &v, ctx ? ctx->frame : 0);
 	mm_buf_release(&v.names);
 }
@@ -1123,11 +1165,34 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 	if (!r || !s || !r->slot_used[SLOT_STREAM] || !len)
 		return;
 	view_init(&v, ctx, dir);
-	v.app_proto = rules_flow_app_proto(rules_flow_get(s, ctx, false));
+	struct rules_flow *fl = rules_flow_get(s, ctx, true);
+	v.app_proto = rules_flow_app_proto(fl);
+	/* the window is the previous chunk's tail + this chunk, so that a
+	 * pattern cut between two segments is seen */
+	size_t tl = 0;
+	const uint8_t *tail = rules_flow_tail(fl, dir, &tl);
+	uint8_t *win = NULL;
+	if (tl) {
+		win = malloc(tl + len);
+		if (win) {
+			memcpy(win, tail, tl);
+			memcpy(win + tl, data, len);
+			v.win = win;
+			v.win_len = tl + len;
+		}
+	}
 	v.buf[RB_PAYLOAD].ptr = data;
 	v.buf[RB_PAYLOAD].len = len;
-	collect(s, &r->g[SLOT_STREAM][dir], data, len);
+	if (win)
+		collect(s, &r->g[SLOT_STREAM][dir], win, tl + len);
+	else
+		collect(s, &r->g[SLOT_STREAM][dir], data, len);
 	run(s, ctx, &v, ctx ? ctx->frame : 0);
+	if (win)
+		rules_flow_set_tail(fl, dir, win, tl + len);
+	else
+		rules_flow_set_tail(fl, dir, data, len);
+	free(win);
 	mm_buf_release(&v.names);
 }
 

@@ -3,8 +3,9 @@
  * the flow's NET_SLOT_RULES slot, freed with the flow) and per-input
  * threshold / detection_filter counters keyed by (rule, address).
  *
- * Limits: the flowbit table of a flow is one bit per flowbit name of the
- * rule set (at most 65536 names = 8 KiB); the threshold table holds at
+ * Limits: the per-flow state is the last RULES_STREAM_TAIL bytes of each
+ * stream direction plus one bit per flowbit name of the rule set (at most
+ * 65536 names = 8 KiB), made on first use; the threshold table holds at
  * most THR_MAX entries (open addressing); when full, a new key is not
  * tracked and the alert is let through (counted in thr_dropped) — better a
  * duplicate alert than a lost one.
@@ -21,6 +22,8 @@
 
 struct rules_flow {
 	const char *app_proto;
+	uint16_t tail_len[2];
+	uint8_t tail[2][RULES_STREAM_TAIL];
 	size_t nbits;
 	uint8_t bits[];
 };
@@ -76,6 +79,21 @@ void rules_flow_set_app_proto(struct rules_flow *f, const char *app_proto)
 {
 	if (f && app_proto)
 		f->app_proto = app_proto;
+}
+
+const uint8_t *rules_flow_tail(const struct rules_flow *f, enum app_dir dir, size_t *len)
+{
+	*len = f ? f->tail_len[dir] : 0;
+	return f ? f->tail[dir] : NULL;
+}
+
+void rules_flow_set_tail(struct rules_flow *f, enum app_dir dir, const uint8_t *data, size_t len)
+{
+	if (!f)
+		return;
+	size_t n = len < RULES_STREAM_TAIL ? len : RULES_STREAM_TAIL;
+	memmove(f->tail[dir], data + len - n, n);
+	f->tail_len[dir] = (uint16_t)n;
 }
 
 static bool bit(const struct rules_flow *f, uint32_t id)

@@ -96,7 +96,8 @@ static void test_content(void **state)
 		 "alert tcp any any -> any any (msg:\"ends\"; content:\"tail\"; endswith; sid:7;)\n"
 		 "alert tcp any any -> any any (msg:\"backtrack\"; content:\"x=\"; content:\"1\"; within:1; sid:8;)\n"
 		 "alert tcp any any -> any 80 (msg:\"port\"; content:\"port-test\"; sid:9;)\n"
-		 "alert tcp any any -> any 81 (msg:\"port2\"; content:\"port-test\"; sid:10;)\n");
+		 "alert tcp any any -> any 81 (msg:\"port2\"; content:\"port-test\"; sid:10;)\n"
+		 "alert tcp any any -> any any (msg:\"split\"; content:\"user=\"; content:\"token=\"; distance:0; sid:11;)\n");
 	stream(&e, APP_TO_SERVER, "{\"method\":\"mining.subscribe\"}");
 	assert_string_equal(e.f.sids, "1");
 	assert_string_equal(e.f.excerpt, "pkt_data:mining.subscribe");
@@ -133,6 +134,14 @@ static void test_content(void **state)
 	reset(&e);
 	stream(&e, APP_TO_SERVER, "port-test");
 	assert_string_equal(e.f.sids, "9");
+	reset(&e);
+	/* a match cut between two chunks is seen once, and not again when
+	 * the next chunk comes */
+	stream(&e, APP_TO_SERVER, "LOGIN user=al");
+	stream(&e, APP_TO_SERVER, "ice tok");
+	stream(&e, APP_TO_SERVER, "en=1 ");
+	stream(&e, APP_TO_SERVER, "more data");
+	assert_string_equal(e.f.sids, "11");
 	env_close(&e);
 }
 
