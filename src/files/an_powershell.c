@@ -329,8 +329,11 @@ static int ps_analyse(void *w, const struct file_view *v, struct mm_scan_ctx *ct
 	ps_indicators(r, &f);
 	flags_any = f.ind & (PS_I_HIDDEN | PS_I_NOPROFILE | PS_I_BYPASS | PS_I_NONINTERACTIVE);
 
-	/* what the undecoded input says by itself */
-	if (r->nlayers > 0) {
+	/* what the undecoded input says by itself (the same as the whole
+	 * when nothing was decoded) */
+	if (r->nlayers == 1) {
+		ind0 = f.ind;
+	} else if (r->nlayers > 0) {
 		struct ps_result one;
 		struct ps_findings f0;
 		one = *r;

@@ -332,6 +332,10 @@ static int scan_encoded(struct ps_result *r, unsigned li)
 		uint8_t *dec;
 		int rc;
 
+		/* the option's own first byte is tested before its left
+		 * neighbour: most bytes are neither */
+		if (t[i] != '-' && t[i] != '/' && (uint8_t)t[i] != 0xe2)
+			continue;
 		if (i > 0 && !strchr(" \t\r\n\"'(;|&,", t[i - 1]))
 			continue;
 		if (t[i] == '-' || t[i] == '/') {
