@@ -33,7 +33,8 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS inc_entities(id INTEGER PRIMARY KEY, role INTEGER,"
 	" kind TEXT, value TEXT, first_ts INTEGER, last_ts INTEGER, alerts INTEGER,"
 	" UNIQUE(role, kind, value));"
-	"CREATE TABLE IF NOT EXISTS inc_incidents(id INTEGER PRIMARY KEY, first_ts INTEGER,"
+	"CREATE TABLE IF NOT EXISTS inc_incidents(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" first_ts INTEGER,"
 	" last_ts INTEGER, alerts INTEGER, level INTEGER, score INTEGER, stages INTEGER,"
 	" label TEXT, summary TEXT, updated INTEGER);"
 	"CREATE INDEX IF NOT EXISTS inc_incidents_last ON inc_incidents(last_ts);"
@@ -169,9 +170,10 @@ static int64_t *live_slot(struct pass *p, int64_t id, bool create, int64_t first
 	return ix;
 }
 
-/* The live incident of id (loaded from the store on first use, following
- * merges); NULL when it does not exist. */
-static struct live *live_get(struct pass *p, int64_t id)
+/* The index in p->live of incident id (loaded from the store on first
+ * use, following merges); -1 when it does not exist. An index, not a
+ * pointer: loading another incident may move the array. */
+static long live_get(struct pass *p, int64_t id)
 {
 	int64_t *ix;
 	int hops = 0;
@@ -184,15 +186,15 @@ static struct live *live_get(struct pass *p, int64_t id)
 			sqlite3_reset(p->sel_inc);
 			sqlite3_bind_int64(p->sel_inc, 1, id);
 			if (sqlite3_step(p->sel_inc) != SQLITE_ROW)
-				return NULL;
+				return -1;
 			first = sqlite3_column_int64(p->sel_inc, 0);
 			last = sqlite3_column_int64(p->sel_inc, 1);
 			ix = live_slot(p, id, true, first, last);
 			if (!ix)
-				return NULL;
+				return -1;
 		}
 		if (p->live[*ix].parent == id || ++hops > 64)
-			return &p->live[*ix];
+			return (long)*ix;
 		id = p->live[*ix].parent;
 	}
 }
@@ -316,15 +318,21 @@ static int link(struct pass *p, int64_t incident, int64_t entity)
 	return sqlite3_step(p->ins_link) == SQLITE_DONE ? 0 : MM_EIO;
 }
 
-/* The correlation key of a value: "kind:value", or the host's key for an
- * aliased address. */
-static void make_key(const struct pass *p, const struct inc_value *v, char *key, size_t cap)
+#define KEY_MAX (INC_VALUE_MAX + 16)
+
+/* The correlation keys of a value: "kind:value", and for an aliased
+ * address also its host's key (incidents made before the alias still hold
+ * the address key). Returns how many (0..2). */
+static size_t make_keys(const struct pass *p, const struct inc_value *v, char keys[2][KEY_MAX])
 {
 	int64_t *ix;
 
-	snprintf(key, cap, "%s:%s", v->kind, v->value);
-	if (p->n_alias && !strcmp(v->kind, "ip") && (ix = inc_map_get(&p->alias, key)))
-		snprintf(key, cap, "host:%s", p->alias_host[*ix]);
+	snprintf(keys[0], KEY_MAX, "%s:%s", v->kind, v->value);
+	if (p->n_alias && !strcmp(v->kind, "ip") && (ix = inc_map_get(&p->alias, keys[0]))) {
+		snprintf(keys[1], KEY_MAX, "host:%s", p->alias_host[*ix]);
+		return 2;
+	}
+	return 1;
 }
 
 static int load_aliases(struct pass *p)
@@ -390,31 +398,35 @@ int incident_db_alias(struct incident_db *db, const char *host, const char *ip,
 
 static int assign(struct pass *p, const struct inc_extract *x)
 {
-	struct live *cand[INC_MAX_VALUES], *target = NULL;
-	size_t n_cand = 0, i, j;
-	char key[INC_VALUE_MAX + 16];
+	long cand[2 * INC_MAX_VALUES], target = -1;
+	size_t n_cand = 0, i, j, k, nk;
+	char keys[2][KEY_MAX];
 	int rc;
 
 	for (i = 0; i < x->n_values; i++) {
 		const struct inc_value *v = &x->values[i];
-		int64_t iid;
-		struct live *l;
 
 		if (!v->key)
 			continue;
-		make_key(p, v, key, sizeof(key));
-		rc = key_lookup(p, key, &iid);
-		if (rc)
-			return rc;
-		if (!iid)
-			continue;
-		l = live_get(p, iid);
-		if (!l || x->ts < l->first - p->window || x->ts > l->last + p->window)
-			continue;
-		for (j = 0; j < n_cand && cand[j] != l; j++)
-			;
-		if (j == n_cand)
-			cand[n_cand++] = l;
+		nk = make_keys(p, v, keys);
+		for (k = 0; k < nk; k++) {
+			int64_t iid;
+			long l;
+
+			rc = key_lookup(p, keys[k], &iid);
+			if (rc)
+				return rc;
+			if (!iid)
+				continue;
+			l = live_get(p, iid);
+			if (l < 0 || x->ts < p->live[l].first - p->window ||
+			    x->ts > p->live[l].last + p->window)
+				continue;
+			for (j = 0; j < n_cand && cand[j] != l; j++)
+				;
+			if (j == n_cand)
+				cand[n_cand++] = l;
+		}
 	}
 	if (n_cand == 0) {
 		int64_t id, *ix;
@@ -428,28 +440,28 @@ static int assign(struct pass *p, const struct inc_extract *x)
 		ix = live_slot(p, id, true, x->ts, x->ts);
 		if (!ix)
 			return MM_ENOMEM;
-		target = &p->live[*ix];
+		target = (long)*ix;
 		p->st->incidents_new++;
 	} else {
 		target = cand[0];
 		for (j = 1; j < n_cand; j++)
-			if (cand[j]->id < target->id)
+			if (p->live[cand[j]].id < p->live[target].id)
 				target = cand[j];
 		for (j = 0; j < n_cand; j++) {
 			if (cand[j] == target)
 				continue;
-			rc = merge(p, target, cand[j]);
+			rc = merge(p, &p->live[target], &p->live[cand[j]]);
 			if (rc)
 				return rc;
 		}
 	}
-	target->first = MM_MIN(target->first, x->ts);
-	target->last = MM_MAX(target->last, x->ts);
-	target->touched = true;
+	p->live[target].first = MM_MIN(p->live[target].first, x->ts);
+	p->live[target].last = MM_MAX(p->live[target].last, x->ts);
+	p->live[target].touched = true;
 
 	sqlite3_reset(p->ins_alert);
 	sqlite3_bind_int64(p->ins_alert, 1, x->alert_id);
-	sqlite3_bind_int64(p->ins_alert, 2, target->id);
+	sqlite3_bind_int64(p->ins_alert, 2, p->live[target].id);
 	sqlite3_bind_int64(p->ins_alert, 3, x->ts);
 	sqlite3_bind_int(p->ins_alert, 4, x->level);
 	sqlite3_bind_int(p->ins_alert, 5, x->stage);
@@ -464,25 +476,28 @@ static int assign(struct pass *p, const struct inc_extract *x)
 
 		rc = entity_id(p, v, x->ts, &eid);
 		if (!rc)
-			rc = link(p, target->id, eid);
+			rc = link(p, p->live[target].id, eid);
 		if (rc)
 			return rc;
-		if (v->key) {
+		if (!v->key)
+			continue;
+		nk = make_keys(p, v, keys);
+		for (k = 0; k < nk; k++) {
 			bool found;
-			int64_t *slot;
+			int64_t *slot = inc_map_put(&p->keys, keys[k], 0, &found);
+			long cur;
 
-			make_key(p, v, key, sizeof(key));
-			slot = inc_map_put(&p->keys, key, 0, &found);
 			if (!slot)
 				return MM_ENOMEM;
 			/* keep the key on the latest incident */
 			if (*slot) {
-				struct live *cur = live_get(p, *slot);
+				int64_t was = *slot;
 
-				if (cur && cur != target && cur->last > target->last)
+				cur = live_get(p, was);
+				if (cur >= 0 && cur != target && p->live[cur].last > p->live[target].last)
 					continue;
 			}
-			*slot = target->id;
+			*slot = p->live[target].id;
 		}
 	}
 	p->st->alerts++;
@@ -621,17 +636,17 @@ static int finish(struct pass *p)
 		p->st->incidents_touched++;
 	}
 	for (i = 0; i < p->keys.cap; i++) {
-		struct live *l;
+		long l;
 
 		if (!p->keys.keys[i] || !p->keys.vals[i])
 			continue;
 		l = live_get(p, p->keys.vals[i]);
-		if (!l)
+		if (l < 0)
 			continue;
 		sqlite3_reset(put_key);
 		sqlite3_bind_text(put_key, 1, p->keys.keys[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(put_key, 2, l->id);
-		sqlite3_bind_int64(put_key, 3, l->last);
+		sqlite3_bind_int64(put_key, 2, p->live[l].id);
+		sqlite3_bind_int64(put_key, 3, p->live[l].last);
 		if (sqlite3_step(put_key) != SQLITE_DONE)
 			goto out;
 	}

@@ -411,7 +411,9 @@ static void build_step(struct inc_extract *x, const char *name, const char *src_
 	for (i = 0; i < x->n_values; i++) {
 		const struct inc_value *v = &x->values[i];
 
-		if (!pool && !strcmp(v->kind, "pool"))
+		/* a pool's name says more than its address */
+		if (!strcmp(v->kind, "pool") &&
+		    (!pool || (isdigit((unsigned char)pool[0]) && !isdigit((unsigned char)v->value[0]))))
 			pool = v->value;
 		if (!wallet && !strcmp(v->kind, "wallet"))
 			wallet = v->value;
