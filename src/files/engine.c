@@ -54,6 +54,37 @@ static const struct mm_config_default files_defaults[] = {
 	{ NULL, NULL, NULL }
 };
 
+/*
+ * Analysers that read the hash only through files_alert(): the input's
+ * SHA-256 is not computed for them. Any other analyser that runs on the
+ * input gets the hash computed before it runs.
+ */
+static const char *const lazy_hash_ok[] = { "miner", "wallet", "webminer" };
+
+static bool hash_lazy_ok(const struct file_analyser *a)
+{
+	for (size_t i = 0; i < MM_ARRAY_SIZE(lazy_hash_ok); i++)
+		if (a->name && strcmp(a->name, lazy_hash_ok[i]) == 0)
+			return true;
+	return false;
+}
+
+const char *files_view_sha256(const struct file_view *v)
+{
+	const struct files_scan *scan;
+	uint8_t digest[32];
+
+	if (!v)
+		return NULL;
+	scan = v->driver;
+	if (scan && scan->magic == FILES_SCAN_MAGIC && scan->lazy_view == v && scan->lazy_hex &&
+	    !scan->lazy_hex[0]) {
+		mm_sha256(v->data, v->len, digest);
+		mm_hex(digest, 32, scan->lazy_hex);
+	}
+	return v->sha256;
+}
+
 static bool analyser_runs(const struct file_analyser *a, const struct file_view *v)
 {
 	if (a->kinds & MM_KIND_BIT(v->kind))
@@ -86,6 +117,8 @@ int files_examine_view(struct files_scan *scan, struct file_view *v)
 
 		if (!a->analyse || !analyser_runs(a, v))
 			continue;
+		if (!hash_lazy_ok(a))
+			(void)files_view_sha256(v);
 		rc = a->analyse(w->an_state[i], v, scan->ctx);
 		if (rc < 0 && rc != MM_ENOTFOUND)
 			mm_scan_partial(scan->ctx, MM_SKIP_ERROR, "analyser %s failed on %s: %s",
@@ -435,7 +468,6 @@ static int files_scan_input(void *state, void *worker, const struct mm_input *in
 	struct files_worker *w = worker;
 	struct files_scan scan;
 	struct file_view v;
-	uint8_t digest[32];
 	char hex[65];
 	void *map = NULL;
 	const uint8_t *data = (const uint8_t *)"";
@@ -472,8 +504,7 @@ static int files_scan_input(void *state, void *worker, const struct mm_input *in
 		(void)madvise(map, len, MADV_SEQUENTIAL);
 		data = map;
 	}
-	mm_sha256(data, len, digest);
-	mm_hex(digest, 32, hex);
+	hex[0] = '\0';	/* computed on first need: files_view_sha256() */
 
 	memset(&scan, 0, sizeof(scan));
 	scan.magic = FILES_SCAN_MAGIC;
@@ -482,6 +513,8 @@ static int files_scan_input(void *state, void *worker, const struct mm_input *in
 	scan.ctx = ctx;
 	scan.disk_path = in->path;
 	scan.mapped = map != NULL;
+	scan.lazy_view = &v;
+	scan.lazy_hex = hex;
 
 	memset(&v, 0, sizeof(v));
 	v.path = in->path;

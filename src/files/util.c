@@ -249,7 +249,7 @@ int files_alert(struct mm_scan_ctx *ctx, const struct file_view *v,
 	a.evidence_json = evidence_json;
 	a.file_path = v->path;
 	a.file_size = (int64_t)v->len;
-	a.file_sha256 = v->sha256;
+	a.file_sha256 = files_view_sha256(v);
 	a.timestamp_us = v->mtime_us;
 	return mm_emit_alert(ctx, &a);
 }

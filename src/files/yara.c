@@ -915,7 +915,7 @@ static int on_match(YR_SCAN_CONTEXT *yctx, const YR_RULE *r, struct scan_call *c
 	a.evidence_json = rc == 0 ? s->ev.ptr : NULL;
 	a.file_path = v->path;
 	a.file_size = (int64_t)v->len;
-	a.file_sha256 = v->sha256;
+	a.file_sha256 = files_view_sha256(v);
 	a.timestamp_us = v->mtime_us;
 	return mm_emit_alert(call->ctx, &a);
 }
