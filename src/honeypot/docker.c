@@ -527,12 +527,32 @@ static void record_event(struct hp_session *s, const struct hp_req *q, const cha
 
 /* ---- endpoints ---- */
 
+/* dockerd's ping, header for header: Go writes the handler's headers
+ * sorted, then Date, and for GET the Content-Length and sniffed
+ * Content-Type it computed itself; for HEAD the handler sets both (length
+ * 0) so they sort in with the others. */
 static void ping(struct hp_session *s, const struct hp_req *q, struct hp_reply_info *ri)
 {
+	char date[40];
+	struct mm_buf *b = &s->hp->resp;
+
+	hp_http_date(hp_now(s->hp), date);
+	mm_buf_reset(b);
+	if (q->head)
+		mm_buf_appendf(b, "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\n"
+				  "Cache-Control: no-cache, no-store, must-revalidate\r\n"
+				  "Content-Length: 0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+				  "Docker-Experimental: false\r\nOstype: linux\r\nPragma: no-cache\r\n"
+				  "Server: Docker/20.10.24 (linux)\r\nDate: %s\r\n\r\n", date);
+	else
+		mm_buf_appendf(b, "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\n"
+				  "Cache-Control: no-cache, no-store, must-revalidate\r\n"
+				  "Docker-Experimental: false\r\nOstype: linux\r\nPragma: no-cache\r\n"
+				  "Server: Docker/20.10.24 (linux)\r\nDate: %s\r\nContent-Length: 2\r\n"
+				  "Content-Type: text/plain; charset=utf-8\r\n\r\nOK", date);
 	ri->status = 200;
-	hp_reply(s, 200, "text/plain; charset=utf-8",
-		 "Cache-Control: no-cache, no-store, must-revalidate\r\nPragma: no-cache\r\n",
-		 "OK", 2, HP_R_DOCKER | (q->head ? HP_R_NOBODY : 0));
+	if (b->len)
+		s->write(s->warg, b->ptr, b->len);
 }
 
 static void version(struct hp_session *s, const struct hp_req *q, struct hp_reply_info *ri)

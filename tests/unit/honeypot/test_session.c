@@ -148,7 +148,9 @@ static void test_ping_headers(void **state)
 	assert_non_null(strstr(r, "Cache-Control: no-cache, no-store, must-revalidate\r\n"));
 	assert_non_null(strstr(r, "Pragma: no-cache\r\n"));
 	/* HEAD has no body; the pipelined GET that follows ends with OK */
-	assert_non_null(strstr(r, "Content-Length: 2\r\n\r\nHTTP/1.1 200 OK"));
+	assert_non_null(strstr(r, "Content-Length: 0\r\nContent-Type: text/plain; charset=utf-8\r\n"));
+	assert_non_null(strstr(r, " GMT\r\n\r\nHTTP/1.1 200 OK"));
+	assert_non_null(strstr(r, "\r\nContent-Length: 2\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nOK"));
 	assert_int_equal(strcmp(r + strlen(r) - 4, "\r\nOK"), 0);
 	assert_int_equal(cap.n_alerts, 0);
 	/* connect, two requests, closed */
