@@ -4,7 +4,8 @@
 # closed at once and recorded as mamori.session.refused while the first
 # five stay served; an IPv6 listener on [::1] answers; run as root, the
 # process has dropped to nobody (real, effective and saved ids) and
-# refuses --user root.
+# refuses --user root. Alerts also reach the SQLite store (--db), where
+# `mamori alerts` finds them.
 set -u
 : "${MAMORI_BIN:?}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mamori-hplim.XXXXXX")
@@ -68,4 +69,15 @@ wait "$hp_pid"
 hp_pid=""
 grep -q '"eventid":"mamori.session.refused"' "$tmp/records.jsonl" || fail "no refused record"
 grep -q '"reason":"too many connections from this address"' "$tmp/records.jsonl" || fail "refusal reason"
+if [ -n "${MAMORI_GEN_DIR:-}" ] && [ -f "$MAMORI_GEN_DIR/honeypot/attacks.jsonl" ]; then
+	"$MAMORI_BIN" honeypot --replay "$MAMORI_GEN_DIR/honeypot/attacks.jsonl" --db "$tmp/store.db" \
+		--format jsonl >"$tmp/replay.jsonl" 2>/dev/null
+	"$MAMORI_BIN" alerts --db "$tmp/store.db" --engine honeypot --format jsonl >"$tmp/stored.jsonl" ||
+		fail "mamori alerts"
+	n_out=$(grep -c . "$tmp/replay.jsonl")
+	n_db=$(grep -c . "$tmp/stored.jsonl")
+	[ "$n_out" -gt 0 ] && [ "$n_out" = "$n_db" ] || fail "store: $n_db alerts stored, $n_out emitted"
+	grep -q '"mamori.honeypot.docker.create-hostmount"' "$tmp/stored.jsonl" || fail "store: no hostmount alert"
+	echo "store: $n_db alerts stored and listed"
+fi
 echo "honeypot_limits: ok"

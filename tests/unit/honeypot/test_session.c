@@ -358,6 +358,43 @@ static void test_limits(void **state)
 	mm_buf_release(&big);
 }
 
+/* Requests being received by many sessions at once share mem_cap: past
+ * it, a session gets 503 and is closed while the others go on. */
+static void test_memory_cap(void **state)
+{
+	struct honeypot_config cfg;
+	struct honeypot *hp = NULL;
+	struct honeypot_session *s[8];
+	static char part[40000];
+	char head[200];
+	int refused = 0;
+
+	(void)state;
+	reset();
+	honeypot_config_defaults(&cfg);
+	cfg.deterministic = true;
+	cfg.mem_cap = 200 * 1024;
+	assert_int_equal(honeypot_new(&hp, &cfg, NULL, NULL), 0);
+	memset(part, 'a', sizeof(part));
+	snprintf(head, sizeof(head), "POST /containers/create HTTP/1.1\r\nHost: x\r\n"
+				     "Content-Length: 60000\r\n\r\n");
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(honeypot_session_open(hp, HONEYPOT_DOCKER, "192.0.2.9", i, "127.0.0.1",
+						       2375, write_fn, NULL, &s[i]), 0);
+		honeypot_session_feed(s[i], (const uint8_t *)head, strlen(head));
+		if (honeypot_session_feed(s[i], (const uint8_t *)part, sizeof(part)) == 1)
+			refused++;
+	}
+	/* 40 KB held by each (buffers grow by doubling): a few fit, the rest not */
+	assert_true(refused >= 3);
+	assert_true(refused < 8);
+	assert_true(honeypot_stats(hp)->mem_refused >= 3);
+	assert_non_null(strstr(reply(), "HTTP/1.1 503 Service Unavailable"));
+	for (int i = 0; i < 8; i++)
+		honeypot_session_close(s[i], "test");
+	honeypot_free(hp);
+}
+
 static void test_confluence(void **state)
 {
 	struct fx *f = *state;
@@ -432,6 +469,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_and_versions),
 		cmocka_unit_test(test_create_pull_start_attach_exec),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_memory_cap),
 		cmocka_unit_test(test_confluence),
 		cmocka_unit_test(test_indicators),
 	};
