@@ -72,6 +72,9 @@ struct hp_server {
 	uint32_t ip_used;
 	struct event *sweep, *sig_int, *sig_term, *sig_hup, *deadline;
 	struct event *flush;	/* low priority: runs after the turn's I/O */
+	int64_t refused_sec;
+	uint32_t refused_in_sec;
+	uint64_t refused_unrecorded;
 };
 
 static int server_get(struct honeypot *hp)
@@ -324,12 +327,27 @@ static void addr_text(const struct sockaddr *sa, char *ip, size_t n, int *port)
 	}
 }
 
+/* Refusals are recorded at most REFUSED_PER_SEC a second (a flood of
+ * connections must not become a flood of records); the others are counted
+ * and the next record says how many were not written. */
+#define REFUSED_PER_SEC 100
+
 static void record_refused(struct honeypot *hp, enum honeypot_service svc, const char *ip,
 			   int port, const struct hp_listener *l, const char *why)
 {
+	struct hp_server *srv = l->srv;
+	int64_t sec = mm_monotonic_us() / 1000000;
 	struct hp_session tmp;
 	struct mm_json j;
 
+	if (sec != srv->refused_sec) {
+		srv->refused_sec = sec;
+		srv->refused_in_sec = 0;
+	}
+	if (++srv->refused_in_sec > REFUSED_PER_SEC) {
+		srv->refused_unrecorded++;
+		return;
+	}
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.hp = hp;
 	tmp.svc = svc;
@@ -340,6 +358,9 @@ static void record_refused(struct honeypot *hp, enum honeypot_service svc, const
 	hp_session_id(hp, tmp.id);
 	hp_record_begin(&tmp, &j, "mamori.session.refused", why);
 	mm_json_str(&j, "reason", why);
+	if (srv->refused_unrecorded)
+		mm_json_uint(&j, "unrecorded_before", srv->refused_unrecorded);
+	srv->refused_unrecorded = 0;
 	hp_record_end(&tmp, &j);
 }
 
