@@ -170,8 +170,20 @@ static bool listed(const struct web_shared *sh, const char *host)
  * ("github.io") never match by themselves. */
 static const char *host_match(const struct web_shared *sh, const char *host)
 {
-	const char *reg = sh->psl ? psl_registrable_domain(sh->psl, host) : NULL;
-	const char *p = host;
+	const char *reg, *p = host;
+
+	/* the walk below looks at some of the host's suffixes: when none of
+	 * them all is listed (nearly every host) libpsl is not asked */
+	for (;;) {
+		if (listed(sh, p))
+			break;
+		p = strchr(p, '.');
+		if (!p)
+			return NULL;
+		p++;
+	}
+	reg = sh->psl ? psl_registrable_domain(sh->psl, host) : NULL;
+	p = host;
 
 	for (;;) {
 		if (listed(sh, p))
