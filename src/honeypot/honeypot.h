@@ -109,7 +109,8 @@ void honeypot_stop(struct honeypot *hp);
 /* Feeds every request of a JSON lines file (the corpus attack format
  * {"record":{"method","url","headers","source","data"(Base64)}}, the
  * client capture format {"method","target","headers","body"}, or
- * {"method","path","headers","body"}) through the emulation, offline.
+ * {"method","path","headers","body"}, or the honeypot's own request
+ * records) through the emulation, offline.
  * Lines that are not requests are counted in *skipped. */
 int honeypot_replay(struct honeypot *hp, const char *path, uint64_t *requests,
 		    uint64_t *skipped, struct mm_diag *diag);

@@ -3,9 +3,12 @@
  * through the emulation offline, one session per request, answers
  * discarded. Accepted line shapes (see honeypot.h): the corpus attack
  * format (record.method/url/headers/source, data in Base64), the client
- * capture format (method/target/headers/body) and the request-shape format
- * (method/path/headers/body). Lines of another shape are skipped and
- * counted; lines longer than 4 MiB are skipped.
+ * capture format (method/target/headers/body), the request-shape format
+ * (method/path/headers/body), and the honeypot's own request records
+ * (mamori.docker.request, mamori.confluence.request: a body cut at the
+ * record's cap is replayed as far as it goes; the other events are
+ * skipped). Lines of another shape are skipped and counted; lines longer
+ * than 4 MiB are skipped.
  *
  * The service is chosen by the path: Confluence paths (/rest/tinymce/...,
  * *.action) go to the Confluence emulation, the rest to Docker.
@@ -72,6 +75,21 @@ static int replay_one(struct honeypot *hp, json_t *line)
 	bool has_cl = false;
 	int rc = 0;
 
+	/* our own records: only the request events carry a request */
+	const char *eventid = json_string_value(json_object_get(o, "eventid"));
+	int svc = -1;
+	if (eventid) {
+		if (!strcmp(eventid, "mamori.docker.request"))
+			svc = HONEYPOT_DOCKER;
+		else if (!strcmp(eventid, "mamori.confluence.request"))
+			svc = HONEYPOT_CONFLUENCE;
+		else
+			return MM_ENOTFOUND;
+		if (!src)
+			src = json_string_value(json_object_get(o, "src_ip"));
+		if (!json_is_integer(peer))
+			peer = json_object_get(o, "src_port");
+	}
 	if (!target)
 		target = json_string_value(json_object_get(o, "target"));
 	if (!target)
@@ -123,7 +141,17 @@ static int replay_one(struct honeypot *hp, json_t *line)
 		rc = MM_ENOMEM;
 		goto out;
 	}
-	rc = honeypot_session_open(hp, is_confluence(target) ? HONEYPOT_CONFLUENCE : HONEYPOT_DOCKER,
+	if (eventid) {
+		const char *dip = json_string_value(json_object_get(o, "dst_ip"));
+		const json_t *dp = json_object_get(o, "dst_port");
+		if (dip && !host[0])
+			snprintf(host, sizeof(host), "%s", dip);
+		if (json_is_integer(dp) && !dport)
+			dport = (int)json_integer_value(dp);
+	}
+	if (svc < 0)
+		svc = is_confluence(target) ? HONEYPOT_CONFLUENCE : HONEYPOT_DOCKER;
+	rc = honeypot_session_open(hp, (enum honeypot_service)svc,
 				   src ? src : "127.0.0.1", json_is_integer(peer) ?
 				   (int)json_integer_value(peer) : 0, host[0] ? host : "127.0.0.1",
 				   dport ? dport : (is_confluence(target) ? 8090 : 2375), discard,

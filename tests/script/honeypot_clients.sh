@@ -7,7 +7,8 @@
 # must complete without error; the expected records and alerts must
 # appear; SIGHUP must reopen the record log. The honeypot runs under
 # `strace -f -e trace=connect,sendto` (when strace exists) and must never
-# connect() to an IPv4/IPv6 address.
+# connect() to an IPv4/IPv6 address. The records, replayed offline, must
+# give the same kinds of alerts.
 set -u
 : "${MAMORI_BIN:?}"
 : "${MAMORI_GEN_DIR:?}"
@@ -168,6 +169,15 @@ wal = [a for a in alerts if "wallets" in json.dumps(a)]
 assert wal, "no wallet indicator"
 print("records %d, alerts %d: %s" % (len(recs), len(alerts), ids))
 PY
+
+# the records themselves replay offline into the same alerts
+"$MAMORI_BIN" honeypot --replay "$tmp/all.jsonl" --no-db --format jsonl --deterministic \
+	>"$tmp/replayed.jsonl" 2>/dev/null
+grep -q '"mamori.honeypot.docker.create-hostmount"' "$tmp/replayed.jsonl" ||
+	fail "replay of the records: no hostmount alert"
+grep -q '"mamori.honeypot.confluence.cve-2019-3396"' "$tmp/replayed.jsonl" ||
+	fail "replay of the records: no CVE-2019-3396 alert"
+echo "replay of the records: ok"
 
 if [ -n "$trace" ]; then
 	if grep -E "connect\(.*(AF_INET|AF_INET6)" "$tmp/strace.txt"; then
