@@ -152,6 +152,10 @@ struct rule_addr {
 	uint16_t lo, hi;	/* ports */
 	struct rule_addr *kids;
 	size_t nkids;
+	/* a list of only positive IPv4 leaves: also as sorted, merged ranges
+	 * for a binary search (built at parse, owned) */
+	uint32_t *v4lo, *v4hi;
+	size_t nv4;
 };
 bool rule_addr_match(const struct rule_addr *a, uint8_t ver, const uint8_t *addr);
 bool rule_port_match(const struct rule_addr *a, uint16_t port);
@@ -207,6 +211,7 @@ struct rule {
 	struct rule_flowbit fb[RULE_MAX_FLOWBITS];
 	uint8_t nfb;
 	bool noalert;
+	bool ip_only;		/* addresses/ports only: first packet of each direction */
 	uint8_t thr_type, thr_track;
 	uint32_t thr_count, thr_seconds;
 	uint32_t index;		/* position in the rule set */
@@ -276,6 +281,8 @@ const char *rules_flow_app_proto(const struct rules_flow *f);
 const uint8_t *rules_flow_tail(const struct rules_flow *f, enum app_dir dir, size_t *len);
 void rules_flow_set_tail(struct rules_flow *f, enum app_dir dir, const uint8_t *data, size_t len);
 void rules_flow_set_app_proto(struct rules_flow *f, const char *app_proto);
+/* True the first time it is called for a direction of the flow. */
+bool rules_flow_first(struct rules_flow *f, enum app_dir dir);
 /* True when an alert should be raised now (threshold/detection_filter). */
 bool rules_threshold_pass(struct net_rules_state *s, const struct rule *r,
 			  const uint8_t *src, const uint8_t *dst, uint64_t flow_id, int64_t ts_us);

@@ -47,10 +47,22 @@
 #define RULES_MAX (1u << 20)
 #define EXCERPT_MAX 96
 
-/* Group slots: transaction buffers by buffer id; packet payload at
- * RB_PAYLOAD; stream at SLOT_STREAM. */
+/* Group slots: transaction buffers by buffer id; packet payload by IP
+ * protocol (TCP at RB_PAYLOAD, UDP, other); stream at SLOT_STREAM. */
+#define SLOT_PKT_TCP RB_PAYLOAD
 #define SLOT_STREAM RB_COUNT
-#define NSLOTS (RB_COUNT + 1)
+#define SLOT_PKT_UDP (RB_COUNT + 1)
+#define SLOT_PKT_OTHER (RB_COUNT + 2)
+#define NSLOTS (RB_COUNT + 3)
+
+/* Address-only rules keyed by one side's IPv4 list: single addresses in a
+ * sorted array, wider blocks in a short list scanned in full. */
+struct ipidx {
+	uint32_t *ip, *rule;
+	size_t n, cap;
+	uint32_t *wlo, *whi, *wrule;
+	size_t nw, capw;
+};
 
 struct group {
 	hs_database_t *db;
@@ -58,6 +70,8 @@ struct group {
 	size_t nids;
 	uint32_t *always;	/* rules without a fast pattern */
 	size_t nalways, cap_always;
+	uint32_t *ionly;	/* address-only packet rules */
+	size_t nionly, cap_ionly;
 	/* build-time */
 	char **pats;
 	unsigned *flags;
@@ -70,6 +84,7 @@ struct net_rules {
 	struct rule_names flowbits;
 	struct group g[NSLOTS][2];
 	bool slot_used[NSLOTS];
+	struct ipidx by_src, by_dst;
 	hs_scratch_t *proto_scratch;
 	char id[65];
 };
@@ -378,6 +393,12 @@ out:
 
 /* ---- groups and Hyperscan ---- */
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
 static int push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 {
 	if (*n == *cap) {
@@ -392,15 +413,87 @@ static int push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 	return 0;
 }
 
-static unsigned rule_slot(const struct rule *r)
+static size_t rule_slots(const struct rule *r, unsigned *out)
 {
-	if (r->point == RP_STREAM)
-		return SLOT_STREAM;
-	if (r->point == RP_PACKET)
-		return RB_PAYLOAD;
-	if (r->fp >= 0)
-		return r->m[r->fp].buf;
-	return 0;	/* tx rules without a fast pattern: "always" of slot 0 */
+	size_t n = 0;
+	if (r->point == RP_STREAM) {
+		out[n++] = SLOT_STREAM;
+	} else if (r->point == RP_PACKET) {
+		if (r->ipproto == 0 || r->ipproto == 6)
+			out[n++] = SLOT_PKT_TCP;
+		if (r->ipproto == 0 || r->ipproto == 17)
+			out[n++] = SLOT_PKT_UDP;
+		if (r->ipproto != 6 && r->ipproto != 17)
+			out[n++] = SLOT_PKT_OTHER;
+	} else {
+		/* tx rules without a fast pattern: "always" of slot 0 */
+		out[n++] = r->fp >= 0 ? r->m[r->fp].buf : 0;
+	}
+	return n;
+}
+
+static int ipidx_add(struct ipidx *x, const struct rule_addr *a, uint32_t rule)
+{
+	for (size_t i = 0; i < a->nv4; i++) {
+		int rc;
+		if (a->v4lo[i] == a->v4hi[i]) {
+			if (x->n == x->cap) {
+				size_t nc = x->cap ? x->cap * 2 : 1024;
+				uint32_t *ni = realloc(x->ip, nc * sizeof(*ni));
+				if (!ni)
+					return MM_ENOMEM;
+				x->ip = ni;
+				uint32_t *nr = realloc(x->rule, nc * sizeof(*nr));
+				if (!nr)
+					return MM_ENOMEM;
+				x->rule = nr;
+				x->cap = nc;
+			}
+			x->ip[x->n] = a->v4lo[i];
+			x->rule[x->n] = rule;
+			x->n++;
+			continue;
+		}
+		size_t c = x->capw;
+		rc = push_u32(&x->wlo, &x->nw, &c, a->v4lo[i]);
+		if (rc)
+			return rc;
+		x->nw--;
+		c = x->capw;
+		rc = push_u32(&x->whi, &x->nw, &c, a->v4hi[i]);
+		if (rc)
+			return rc;
+		x->nw--;
+		rc = push_u32(&x->wrule, &x->nw, &x->capw, rule);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void ipidx_sort(struct ipidx *x)
+{
+	/* insertion-free: sort (ip, rule) pairs by packing them in 64 bits */
+	uint64_t *t = malloc((x->n ? x->n : 1) * sizeof(*t));
+	if (!t)
+		return;
+	for (size_t i = 0; i < x->n; i++)
+		t[i] = ((uint64_t)x->ip[i] << 32) | x->rule[i];
+	qsort(t, x->n, sizeof(*t), cmp_u64);
+	for (size_t i = 0; i < x->n; i++) {
+		x->ip[i] = (uint32_t)(t[i] >> 32);
+		x->rule[i] = (uint32_t)t[i];
+	}
+	free(t);
+}
+
+static void ipidx_release(struct ipidx *x)
+{
+	free(x->ip);
+	free(x->rule);
+	free(x->wlo);
+	free(x->whi);
+	free(x->wrule);
 }
 
 static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx)
@@ -447,22 +540,41 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 	int rc = 0;
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->rules[i];
-		unsigned slot = rule_slot(r);
-		for (int dir = 0; dir < 2; dir++) {
-			if (dir == APP_TO_SERVER && (r->flow & RF_TO_CLIENT))
-				continue;
-			if (dir == APP_TO_CLIENT && (r->flow & RF_TO_SERVER))
-				continue;
-			struct group *g = &rs->g[slot][dir];
-			rs->slot_used[slot] = true;
-			if (r->fp >= 0)
-				rc = group_add_pattern(g, r, (uint32_t)i);
-			else
-				rc = push_u32(&g->always, &g->nalways, &g->cap_always, (uint32_t)i);
+		unsigned slots[3];
+		size_t ns = rule_slots(r, slots);
+		if (r->ip_only && !r->bidir && ((!r->src.neg && r->src.nv4) || (!r->dst.neg && r->dst.nv4))) {
+			/* keyed by one side's address list: found by address */
+			bool by_src = !r->src.neg && r->src.nv4;
+			rc = ipidx_add(by_src ? &rs->by_src : &rs->by_dst, by_src ? &r->src : &r->dst,
+				       (uint32_t)i);
 			if (rc)
 				return rc;
+			for (size_t k = 0; k < ns; k++)
+				rs->slot_used[slots[k]] = true;
+			continue;
+		}
+		for (size_t k = 0; k < ns; k++) {
+			unsigned slot = slots[k];
+			for (int dir = 0; dir < 2; dir++) {
+				if (dir == APP_TO_SERVER && (r->flow & RF_TO_CLIENT))
+					continue;
+				if (dir == APP_TO_CLIENT && (r->flow & RF_TO_SERVER))
+					continue;
+				struct group *g = &rs->g[slot][dir];
+				rs->slot_used[slot] = true;
+				if (r->fp >= 0)
+					rc = group_add_pattern(g, r, (uint32_t)i);
+				else if (r->ip_only)
+					rc = push_u32(&g->ionly, &g->nionly, &g->cap_ionly, (uint32_t)i);
+				else
+					rc = push_u32(&g->always, &g->nalways, &g->cap_always, (uint32_t)i);
+				if (rc)
+					return rc;
+			}
 		}
 	}
+	ipidx_sort(&rs->by_src);
+	ipidx_sort(&rs->by_dst);
 	for (unsigned s = 0; s < NSLOTS; s++)
 		for (int dir = 0; dir < 2; dir++) {
 			struct group *g = &rs->g[s][dir];
@@ -516,9 +628,12 @@ void net_rules_free(struct net_rules *rs)
 			free(g->flags);
 			free(g->ids);
 			free(g->always);
+			free(g->ionly);
 		}
 	if (rs->proto_scratch)
 		hs_free_scratch(rs->proto_scratch);
+	ipidx_release(&rs->by_src);
+	ipidx_release(&rs->by_dst);
 	free(rs);
 }
 
@@ -669,8 +784,6 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 
 static void collect(struct net_rules_state *s, const struct group *g, const uint8_t *data, size_t len)
 {
-	for (size_t i = 0; i < g->nalways; i++)
-		mark(s, g->always[i]);
 	if (!g->db || !len || !s->scratch)
 		return;
 	struct scan_arg a = { s, g };
@@ -681,6 +794,25 @@ static void collect(struct net_rules_state *s, const struct group *g, const uint
 		hs_scan(g->db, (const char *)data + off, (unsigned)n, 0, s->scratch, on_match, &a);
 		off += n;
 	}
+}
+
+/* Marks the rules of x whose list holds the IPv4 address a. */
+static void ipidx_find(struct net_rules_state *s, const struct ipidx *x, const uint8_t *a)
+{
+	uint32_t v = ((uint32_t)a[0] << 24) | ((uint32_t)a[1] << 16) | ((uint32_t)a[2] << 8) | a[3];
+	size_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (x->ip[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < x->n && x->ip[lo] == v; lo++)
+		mark(s, x->rule[lo]);
+	for (size_t i = 0; i < x->nw; i++)
+		if (x->wlo[i] <= v && v <= x->whi[i])
+			mark(s, x->wrule[i]);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -1102,15 +1234,41 @@ static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct 
 	emit(s, ctx, r, v, abuf, abase, aoff, alen, frame);
 }
 
-static void run(struct net_rules_state *s, struct app_ctx *ctx, struct view *v, uint64_t frame)
+/* Verifies the prefilter's candidates merged (in rule order) with up to
+ * two sorted lists of rules that are always checked. */
+static void run(struct net_rules_state *s, struct app_ctx *ctx, struct view *v, uint64_t frame,
+		const uint32_t *l1, size_t n1, const uint32_t *l2, size_t n2)
 {
 	const struct rule *rules = s->r->rules;
 	if (s->ncand > 1)
 		qsort(s->cand_list, s->ncand, sizeof(*s->cand_list), cmp_u32);
-	for (size_t i = 0; i < s->ncand; i++) {
-		uint32_t idx = s->cand_list[i];
-		s->cand[idx] = 0;
-		verify(s, ctx, &rules[idx], v, frame);
+	size_t i = 0, a = 0, b = 0;
+	for (;;) {
+		uint32_t best = UINT32_MAX;
+		int from = -1;
+		if (i < s->ncand && s->cand_list[i] < best) {
+			best = s->cand_list[i];
+			from = 0;
+		}
+		if (a < n1 && l1[a] < best) {
+			best = l1[a];
+			from = 1;
+		}
+		if (b < n2 && l2[b] < best) {
+			best = l2[b];
+			from = 2;
+		}
+		if (from < 0)
+			break;
+		if (from == 0) {
+			s->cand[best] = 0;
+			i++;
+		} else if (from == 1) {
+			a++;
+		} else {
+			b++;
+		}
+		verify(s, ctx, &rules[best], v, frame);
 	}
 	s->ncand = 0;
 }
@@ -1134,7 +1292,9 @@ void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, stru
 		fl = rules_flow_get(s, ctx, true);
 		rules_flow_set_app_proto(fl, p->app_proto);
 	}
-	if (!r->slot_used[RB_PAYLOAD])
+	const struct net_flow_info *fi = ctx ? ctx->info : NULL;
+	unsigned slot = !fi || fi->proto == 6 ? SLOT_PKT_TCP : fi->proto == 17 ? SLOT_PKT_UDP : SLOT_PKT_OTHER;
+	if (!r->slot_used[slot])
 		return;
 	view_init(&v, ctx, p->dir);
 	v.pkt = p;
@@ -1153,8 +1313,28 @@ void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, stru
 	v.pkt = &pv;
 	v.buf[RB_PAYLOAD].ptr = pl;
 	v.buf[RB_PAYLOAD].len = plen;
-	collect(s, &r->g[RB_PAYLOAD][p->dir], pl, plen);
-	run(s, ctx, &v, ctx ? ctx->frame : 0);
+	const struct group *g = &r->g[slot][p->dir];
+	collect(s, g, pl, plen);
+	/* address-only rules are checked on the first packet of each
+	 * direction of a flow (as Suricata's IP-only engine does); those
+	 * keyed by an address list are looked up by the packet's addresses */
+	const uint32_t *io = NULL;
+	size_t nio = 0;
+	if (g->nionly || r->by_src.n || r->by_src.nw || r->by_dst.n || r->by_dst.nw) {
+		if (!fl)
+			fl = rules_flow_get(s, ctx, true);
+		if (fl && rules_flow_first(fl, p->dir)) {
+			io = g->ionly;
+			nio = g->nionly;
+			if (fi && fi->ip_version == 4) {
+				const uint8_t *sa = p->dir == APP_TO_SERVER ? fi->src_addr : fi->dst_addr;
+				const uint8_t *da = p->dir == APP_TO_SERVER ? fi->dst_addr : fi->src_addr;
+				ipidx_find(s, &r->by_src, sa);
+				ipidx_find(s, &r->by_dst, da);
+			}
+		}
+	}
+	run(s, ctx, &v, ctx ? ctx->frame : 0, g->always, g->nalways, io, nio);
 	mm_buf_release(&v.names);
 }
 
@@ -1187,7 +1367,8 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 		collect(s, &r->g[SLOT_STREAM][dir], win, tl + len);
 	else
 		collect(s, &r->g[SLOT_STREAM][dir], data, len);
-	run(s, ctx, &v, ctx ? ctx->frame : 0);
+	run(s, ctx, &v, ctx ? ctx->frame : 0, r->g[SLOT_STREAM][dir].always,
+	    r->g[SLOT_STREAM][dir].nalways, NULL, 0);
 	if (win)
 		rules_flow_set_tail(fl, dir, win, tl + len);
 	else
@@ -1217,9 +1398,9 @@ void net_rules_tx(const struct net_rules *r, struct net_rules_state *s, struct a
 		if (b >= NET_BUF_COUNT)
 			derive(&v);
 		const struct group *g = &r->g[b][tx->dir];
-		if (v.buf[b].ptr || g->nalways)
+		if (v.buf[b].ptr)
 			collect(s, g, v.buf[b].ptr, v.buf[b].len);
 	}
-	run(s, ctx, &v, tx->frame);
+	run(s, ctx, &v, tx->frame, r->g[0][tx->dir].always, r->g[0][tx->dir].nalways, NULL, 0);
 	mm_buf_release(&v.names);
 }

@@ -36,8 +36,7 @@
 #define ADDR_MAX_KIDS 512
 
 const struct mm_config_default net_rules_config_defaults[] = {
-	{ "net.vars.HOME_NET", "[192.168.0.0/16,10.0.0.0/8,172.16.0.0/12,127.0.0.0/8,fc00::/7,fe80::/10,::1]",
-	  "rule variable $HOME_NET" },
+	{ "net.vars.HOME_NET", "", "rule variable $HOME_NET (empty: net.home_net)" },
 	{ "net.vars.EXTERNAL_NET", "any", "rule variable $EXTERNAL_NET (Suricata's default config uses !$HOME_NET)" },
 	{ "net.vars.HTTP_SERVERS", "$HOME_NET", "rule variable $HTTP_SERVERS" },
 	{ "net.vars.SMTP_SERVERS", "$HOME_NET", "rule variable $SMTP_SERVERS" },
@@ -52,17 +51,17 @@ const struct mm_config_default net_rules_config_defaults[] = {
 	{ "net.vars.MODBUS_SERVER", "$HOME_NET", "rule variable $MODBUS_SERVER" },
 	{ "net.vars.ENIP_CLIENT", "$HOME_NET", "rule variable $ENIP_CLIENT" },
 	{ "net.vars.ENIP_SERVER", "$HOME_NET", "rule variable $ENIP_SERVER" },
-	{ "net.vars.HTTP_PORTS", "80", "rule variable $HTTP_PORTS" },
+	{ "net.vars.HTTP_PORTS", "[80]", "rule variable $HTTP_PORTS" },
 	{ "net.vars.SHELLCODE_PORTS", "!80", "rule variable $SHELLCODE_PORTS" },
-	{ "net.vars.ORACLE_PORTS", "1521", "rule variable $ORACLE_PORTS" },
-	{ "net.vars.SSH_PORTS", "22", "rule variable $SSH_PORTS" },
-	{ "net.vars.DNP3_PORTS", "20000", "rule variable $DNP3_PORTS" },
-	{ "net.vars.MODBUS_PORTS", "502", "rule variable $MODBUS_PORTS" },
+	{ "net.vars.ORACLE_PORTS", "[1521]", "rule variable $ORACLE_PORTS" },
+	{ "net.vars.SSH_PORTS", "[22]", "rule variable $SSH_PORTS" },
+	{ "net.vars.DNP3_PORTS", "[20000]", "rule variable $DNP3_PORTS" },
+	{ "net.vars.MODBUS_PORTS", "[502]", "rule variable $MODBUS_PORTS" },
 	{ "net.vars.FILE_DATA_PORTS", "[$HTTP_PORTS,110,143]", "rule variable $FILE_DATA_PORTS" },
-	{ "net.vars.FTP_PORTS", "21", "rule variable $FTP_PORTS" },
-	{ "net.vars.GENEVE_PORTS", "6081", "rule variable $GENEVE_PORTS" },
-	{ "net.vars.VXLAN_PORTS", "4789", "rule variable $VXLAN_PORTS" },
-	{ "net.vars.TEREDO_PORTS", "3544", "rule variable $TEREDO_PORTS" },
+	{ "net.vars.FTP_PORTS", "[21]", "rule variable $FTP_PORTS" },
+	{ "net.vars.GENEVE_PORTS", "[6081]", "rule variable $GENEVE_PORTS" },
+	{ "net.vars.VXLAN_PORTS", "[4789]", "rule variable $VXLAN_PORTS" },
+	{ "net.vars.TEREDO_PORTS", "[3544]", "rule variable $TEREDO_PORTS" },
 	{ NULL, NULL, NULL }
 };
 
@@ -243,8 +242,63 @@ void rule_addr_release(struct rule_addr *a)
 	for (size_t i = 0; i < a->nkids; i++)
 		rule_addr_release(&a->kids[i]);
 	free(a->kids);
+	free(a->v4lo);
+	free(a->v4hi);
 	a->kids = NULL;
 	a->nkids = 0;
+	a->v4lo = a->v4hi = NULL;
+	a->nv4 = 0;
+}
+
+static int cmp_range(const void *x, const void *y)
+{
+	const uint32_t *a = x, *b = y;
+	return (a[0] > b[0]) - (a[0] < b[0]);
+}
+
+/* Long lists of plain IPv4 blocks (reputation lists) get a range table. */
+static int index_v4(struct rule_addr *a)
+{
+	if (a->nkids < 8)
+		return 0;
+	for (size_t i = 0; i < a->nkids; i++) {
+		const struct rule_addr *k = &a->kids[i];
+		if (k->kind != 1 || k->neg || k->ver != 4)
+			return 0;
+	}
+	uint32_t *pairs = malloc(a->nkids * 2 * sizeof(*pairs));
+	if (!pairs)
+		return MM_ENOMEM;
+	for (size_t i = 0; i < a->nkids; i++) {
+		const struct rule_addr *k = &a->kids[i];
+		uint32_t v = ((uint32_t)k->addr[0] << 24) | ((uint32_t)k->addr[1] << 16) |
+			     ((uint32_t)k->addr[2] << 8) | k->addr[3];
+		uint32_t mask = k->prefix ? 0xffffffffu << (32 - k->prefix) : 0;
+		pairs[2 * i] = v & mask;
+		pairs[2 * i + 1] = (v & mask) | ~mask;
+	}
+	qsort(pairs, a->nkids, 2 * sizeof(*pairs), cmp_range);
+	a->v4lo = malloc(a->nkids * sizeof(uint32_t));
+	a->v4hi = malloc(a->nkids * sizeof(uint32_t));
+	if (!a->v4lo || !a->v4hi) {
+		free(pairs);
+		return MM_ENOMEM;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < a->nkids; i++) {
+		uint32_t lo = pairs[2 * i], hi = pairs[2 * i + 1];
+		if (n && lo <= a->v4hi[n - 1] + 1ull) {
+			if (hi > a->v4hi[n - 1])
+				a->v4hi[n - 1] = hi;
+			continue;
+		}
+		a->v4lo[n] = lo;
+		a->v4hi[n] = hi;
+		n++;
+	}
+	a->nv4 = n;
+	free(pairs);
+	return 0;
 }
 
 static int parse_leaf(struct expr_ctx *x, const char *s, size_t len, struct rule_addr *out)
@@ -265,6 +319,8 @@ static int parse_leaf(struct expr_ctx *x, const char *s, size_t len, struct rule
 		snprintf(key, sizeof(key), "net.vars.%s", buf + 1);
 		const char *v = mm_config_get(x->cfg, key, NULL);
 		char home[2048];
+		if (v && !*v)
+			v = NULL;
 		if (!v && !strcmp(buf, "$HOME_NET")) {
 			/* the engine's own home network, unless the variable is set */
 			const char *h = mm_config_get(x->cfg, "net.home_net", NULL);
@@ -277,6 +333,8 @@ static int parse_leaf(struct expr_ctx *x, const char *s, size_t len, struct rule
 			for (size_t i = 0; net_rules_config_defaults[i].key; i++)
 				if (!strcmp(net_rules_config_defaults[i].key, key))
 					v = net_rules_config_defaults[i].value;
+			if (v && !*v)	/* HOME_NET without any configuration */
+				v = "[10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,127.0.0.0/8,::1/128,fc00::/7,fe80::/10]";
 		}
 		if (!v)
 			return fail(x->e, MM_ENOTFOUND, "undefined variable", "undefined variable %s", buf);
@@ -382,7 +440,7 @@ static int parse_expr(struct expr_ctx *x, const char *s, size_t len, struct rule
 			return rc;
 		p = q + 1;
 	}
-	return 0;
+	return x->ports ? 0 : index_v4(out);
 }
 
 static bool cidr_match(const struct rule_addr *a, uint8_t ver, const uint8_t *addr)
@@ -410,6 +468,21 @@ static bool node_match(const struct rule_addr *a, bool ports, uint8_t ver, const
 		m = true;
 	} else if (a->kind == 1) {
 		m = ports ? (port >= a->lo && port <= a->hi) : cidr_match(a, ver, addr);
+	} else if (a->nv4) {
+		m = false;
+		if (!ports && ver == 4) {
+			uint32_t v = ((uint32_t)addr[0] << 24) | ((uint32_t)addr[1] << 16) |
+				     ((uint32_t)addr[2] << 8) | addr[3];
+			size_t lo = 0, hi = a->nv4;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (a->v4hi[mid] < v)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			m = lo < a->nv4 && a->v4lo[lo] <= v;
+		}
 	} else {
 		bool any_pos = false, pos_hit = false;
 		m = true;
@@ -1699,6 +1772,14 @@ static int finish(struct pstate *ps)
 		r->point = RP_PACKET;
 	if (r->point == RP_STREAM && (r->flow & RF_STATELESS))
 		r->point = RP_PACKET;
+	/* address-only rules (reputation lists): checked once per flow
+	 * direction; flowbits they set stay on the flow */
+	bool fb_checks = false;
+	for (unsigned i = 0; i < r->nfb; i++)
+		if (r->fb[i].cmd == FB_ISSET || r->fb[i].cmd == FB_ISNOTSET)
+			fb_checks = true;
+	r->ip_only = r->point == RP_PACKET && r->nm == 0 && !ps->pkt_kw && !r->flow && !fb_checks &&
+		     !r->app_proto && !r->pkt_only;
 	/* fast pattern: the explicit one, else the longest positive content */
 	r->fp = -1;
 	size_t best = 0;

@@ -22,6 +22,7 @@
 
 struct rules_flow {
 	const char *app_proto;
+	bool seen[2];
 	uint16_t tail_len[2];
 	uint8_t tail[2][RULES_STREAM_TAIL];
 	size_t nbits;
@@ -79,6 +80,13 @@ void rules_flow_set_app_proto(struct rules_flow *f, const char *app_proto)
 {
 	if (f && app_proto)
 		f->app_proto = app_proto;
+}
+
+bool rules_flow_first(struct rules_flow *f, enum app_dir dir)
+{
+	bool first = !f->seen[dir];
+	f->seen[dir] = true;
+	return first;
 }
 
 const uint8_t *rules_flow_tail(const struct rules_flow *f, enum app_dir dir, size_t *len)
