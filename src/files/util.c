@@ -34,38 +34,47 @@ static inline bool is_alpha(uint8_t c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Compares the needle to p (case-insensitive for ASCII letters). */
-static inline bool ci_equal(const uint8_t *p, const char *needle, size_t nlen)
+/* Compares the needle to p: byte for byte, or ignoring ASCII case. */
+static inline bool equal_at(const uint8_t *p, const uint8_t *needle, size_t nlen, bool ci)
 {
+	if (!ci)
+		return memcmp(p, needle, nlen) == 0;
 	for (size_t k = 0; k < nlen; k++)
-		if (lower(p[k]) != lower((uint8_t)needle[k]))
+		if (lower(p[k]) != lower(needle[k]))
 			return false;
 	return true;
 }
 
 /*
- * Case-insensitive search. Candidates are the positions where the first
- * and the last byte of the needle both fit: with AVX2 (when the CPU has
- * it) 32 positions, with SSE2 sixteen positions are tested at once (a letter is compared with its 0x20 bit set on both
- * sides, which admits a few non-letters that the full comparison then
- * rejects); without it, one position at a time. Linear in hlen.
+ * Substring search shared by files_memmem() and files_memcasemem().
+ * Candidates are the positions where the first and the last byte of the
+ * needle both fit; they are tested 32 at a time with AVX2 (when the CPU
+ * has it, checked at run time: the build targets plain x86-64), sixteen at
+ * a time with SSE2, else one at a time, and each candidate is then
+ * compared in full. Ignoring case, a letter is compared with its 0x20 bit
+ * set on both sides, which admits a few non-letters that the full
+ * comparison rejects. Linear in hlen.
  */
+struct needle {
+	const uint8_t *s;
+	size_t len;
+	uint8_t f, l, fm, lm;	/* first and last byte, and their case bits */
+	bool ci;
+};
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define FILES_HAVE_AVX2 1
 
-/* The same test on 32 positions at once, for CPUs with AVX2 (checked at
- * run time; the build targets plain x86-64). Returns the first match at
- * or after p, or the position where fewer than 32 candidates are left
- * (*done false) for the caller to finish. */
+/* Tests 32 candidates at a time from p; returns the first match (*done
+ * true) or where fewer than 32 candidates are left (*done false). */
 __attribute__((target("avx2")))
-static const uint8_t *casemem_avx2(const uint8_t *p, const uint8_t *end, const char *needle,
-				   size_t nlen, uint8_t f, uint8_t l, uint8_t fm, uint8_t lm,
-				   bool *done)
+static const uint8_t *find_avx2(const uint8_t *p, const uint8_t *end, const struct needle *n,
+				bool *done)
 {
-	const size_t last = nlen - 1;
-	const __m256i vf = _mm256_set1_epi8((char)f), vl = _mm256_set1_epi8((char)l);
-	const __m256i vfm = _mm256_set1_epi8((char)fm), vlm = _mm256_set1_epi8((char)lm);
+	const size_t last = n->len - 1;
+	const __m256i vf = _mm256_set1_epi8((char)n->f), vl = _mm256_set1_epi8((char)n->l);
+	const __m256i vfm = _mm256_set1_epi8((char)n->fm), vlm = _mm256_set1_epi8((char)n->lm);
 
 	*done = false;
 	while ((size_t)(end - p) >= 32) {
@@ -78,7 +87,7 @@ static const uint8_t *casemem_avx2(const uint8_t *p, const uint8_t *end, const c
 		while (mask) {
 			unsigned bit = (unsigned)__builtin_ctz(mask);
 
-			if (ci_equal(p + bit, needle, nlen)) {
+			if (equal_at(p + bit, n->s, n->len, n->ci)) {
 				*done = true;
 				return p + bit;
 			}
@@ -90,10 +99,11 @@ static const uint8_t *casemem_avx2(const uint8_t *p, const uint8_t *end, const c
 }
 #endif
 
-const uint8_t *files_memcasemem(const uint8_t *hay, size_t hlen, const char *needle, size_t nlen)
+static const uint8_t *find(const uint8_t *hay, size_t hlen, const uint8_t *needle, size_t nlen,
+			   bool ci)
 {
 	const uint8_t *p, *end;
-	uint8_t f, l, fm, lm;
+	struct needle n;
 	size_t last;
 
 	if (nlen == 0)
@@ -101,25 +111,28 @@ const uint8_t *files_memcasemem(const uint8_t *hay, size_t hlen, const char *nee
 	if (!hay || hlen < nlen)
 		return NULL;
 	last = nlen - 1;
-	f = lower((uint8_t)needle[0]);
-	l = lower((uint8_t)needle[last]);
-	fm = is_alpha(f) ? 0x20 : 0;
-	lm = is_alpha(l) ? 0x20 : 0;
+	n.s = needle;
+	n.len = nlen;
+	n.ci = ci;
+	n.f = ci ? lower(needle[0]) : needle[0];
+	n.l = ci ? lower(needle[last]) : needle[last];
+	n.fm = ci && is_alpha(n.f) ? 0x20 : 0;
+	n.lm = ci && is_alpha(n.l) ? 0x20 : 0;
 	p = hay;
 	end = hay + hlen - nlen + 1;	/* candidates start before end */
 #if defined(FILES_HAVE_AVX2)
 	if ((size_t)(end - p) >= 64 && __builtin_cpu_supports("avx2")) {
 		bool done;
 
-		p = casemem_avx2(p, end, needle, nlen, f, l, fm, lm, &done);
+		p = find_avx2(p, end, &n, &done);
 		if (done)
 			return p;
 	}
 #endif
 #if defined(__SSE2__)
 	{
-		const __m128i vf = _mm_set1_epi8((char)f), vl = _mm_set1_epi8((char)l);
-		const __m128i vfm = _mm_set1_epi8((char)fm), vlm = _mm_set1_epi8((char)lm);
+		const __m128i vf = _mm_set1_epi8((char)n.f), vl = _mm_set1_epi8((char)n.l);
+		const __m128i vfm = _mm_set1_epi8((char)n.fm), vlm = _mm_set1_epi8((char)n.lm);
 
 		while ((size_t)(end - p) >= 16) {
 			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
@@ -131,7 +144,7 @@ const uint8_t *files_memcasemem(const uint8_t *hay, size_t hlen, const char *nee
 			while (mask) {
 				unsigned bit = (unsigned)__builtin_ctz(mask);
 
-				if (ci_equal(p + bit, needle, nlen))
+				if (equal_at(p + bit, needle, nlen, ci))
 					return p + bit;
 				mask &= mask - 1;
 			}
@@ -140,11 +153,16 @@ const uint8_t *files_memcasemem(const uint8_t *hay, size_t hlen, const char *nee
 	}
 #endif
 	for (; p < end; p++) {
-		if ((uint8_t)(p[0] | fm) == f && (uint8_t)(p[last] | lm) == l &&
-		    ci_equal(p, needle, nlen))
+		if ((uint8_t)(p[0] | n.fm) == n.f && (uint8_t)(p[last] | n.lm) == n.l &&
+		    equal_at(p, needle, nlen, ci))
 			return p;
 	}
 	return NULL;
+}
+
+const uint8_t *files_memcasemem(const uint8_t *hay, size_t hlen, const char *needle, size_t nlen)
+{
+	return find(hay, hlen, (const uint8_t *)needle, nlen, true);
 }
 
 size_t files_count_ci(const uint8_t *hay, size_t hlen, const char *needle, size_t max)
@@ -316,22 +334,7 @@ int files_register(struct mm_catalogue *cat, const struct mm_rule_meta *table)
 
 const uint8_t *files_memmem(const uint8_t *hay, size_t hlen, const void *needle, size_t nlen)
 {
-	const uint8_t *n = needle, *p = hay, *end;
-
-	if (nlen == 0)
-		return hay;
-	if (!hay || hlen < nlen)
-		return NULL;
-	end = hay + hlen - nlen + 1;
-	while (p < end) {
-		p = memchr(p, n[0], (size_t)(end - p));
-		if (!p)
-			return NULL;
-		if (!memcmp(p + 1, n + 1, nlen - 1))
-			return p;
-		p++;
-	}
-	return NULL;
+	return find(hay, hlen, needle, nlen, false);
 }
 
 /* ---- compiled Hyperscan literal sets, cached on disk ------------------- */
