@@ -10,6 +10,7 @@
  */
 #include "core/compat.h"
 #include "cli/cli_common.h"
+#include "honeypot/honeypot.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -272,7 +273,7 @@ static int rules_run(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (engine) {
+	if (engine && strcmp(engine, "honeypot") != 0) {
 		size_t i;
 
 		for (i = 0; cli_engines[i]; i++) {
@@ -322,8 +323,17 @@ static int rules_run(int argc, char **argv)
 		status = c;
 		goto out;
 	}
-	if (cli_engines_open(&env, &common, engine))
+	/* "honeypot" names no scan engine: open them all, list the honeypot's */
+	if (cli_engines_open(&env, &common,
+			     engine && !strcmp(engine, "honeypot") ? NULL : engine))
 		goto out;
+	/* the honeypot is no scan engine, but its detectors are rules too */
+	if ((!engine || !strcmp(engine, "honeypot")) && strcmp(sub, "check") != 0 &&
+	    honeypot_register_rules(env.catalogue) < 0) {
+		fprintf(stderr, "mamori rules: cannot list the honeypot's rules\n");
+		status = CLI_EXIT_ERROR;
+		goto out;
+	}
 	if (!strcmp(sub, "list"))
 		status = do_list(&env, engine, jsonl);
 	else if (!strcmp(sub, "show"))
