@@ -134,4 +134,4 @@ for set in none selected et-open; do
 	last=$mbs
 done
 echo "MB/s excludes the load time (scan s - load s)."
-echo "$base $last" | awk '{ r = $2 / $1; printf "ET Open throughput / no rules: %.2f (target >= 0.50): %s\n", r, r >= 0.5 ? "met" : "NOT met" }'
+echo "$base $last" | awk '{ r = $2 / $1; ok = "NOT met"; if (r >= 0.5) ok = "met"; printf "ET Open throughput / no rules: %.2f (target >= 0.50): %s\n", r, ok }'

@@ -156,6 +156,8 @@ struct rule_addr {
 	 * for a binary search (built at parse, owned) */
 	uint32_t *v4lo, *v4hi;
 	size_t nv4;
+	bool v4only;		/* every member is an IPv4 block */
+	bool leaves;		/* every member is a plain (not negated) block */
 };
 bool rule_addr_match(const struct rule_addr *a, uint8_t ver, const uint8_t *addr);
 bool rule_port_match(const struct rule_addr *a, uint16_t port);

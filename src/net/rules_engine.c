@@ -55,6 +55,11 @@
 #define SLOT_PKT_OTHER (RB_COUNT + 2)
 #define NSLOTS (RB_COUNT + 3)
 
+struct ip6key {
+	uint8_t a[16];
+	uint32_t rule;
+};
+
 /* Address-only rules keyed by one side's IPv4 list: single addresses in a
  * sorted array, wider blocks in a short list scanned in full. */
 struct ipidx {
@@ -85,6 +90,10 @@ struct net_rules {
 	struct group g[NSLOTS][2];
 	bool slot_used[NSLOTS];
 	struct ipidx by_src, by_dst;
+	uint32_t *keyed6;	/* keyed rules that name IPv6 blocks wider than /128 */
+	size_t nkeyed6, cap_keyed6;
+	struct ip6key *src6, *dst6;	/* keyed rules' IPv6 addresses, sorted */
+	size_t nsrc6, ndst6, capsrc6, capdst6;
 	hs_scratch_t *proto_scratch;
 	char id[65];
 };
@@ -399,6 +408,11 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static int cmp_ip6(const void *a, const void *b)
+{
+	return memcmp(((const struct ip6key *)a)->a, ((const struct ip6key *)b)->a, 16);
+}
+
 static int push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 {
 	if (*n == *cap) {
@@ -432,11 +446,42 @@ static size_t rule_slots(const struct rule *r, unsigned *out)
 	return n;
 }
 
-static int ipidx_add(struct ipidx *x, const struct rule_addr *a, uint32_t rule)
+/* The IPv4 ranges of one side of an address-only rule, if that side can
+ * key it: a single IPv4 block or a list of plain blocks; *cover is the
+ * number of addresses covered (smaller is a better key). */
+static bool side_key(const struct rule_addr *a, const uint32_t **lo, const uint32_t **hi,
+		     size_t *n, uint32_t one[2], double *cover)
 {
-	for (size_t i = 0; i < a->nv4; i++) {
+	if (a->neg)
+		return false;
+	if (a->kind == 1 && a->ver == 4) {
+		uint32_t v = ((uint32_t)a->addr[0] << 24) | ((uint32_t)a->addr[1] << 16) |
+			     ((uint32_t)a->addr[2] << 8) | a->addr[3];
+		uint32_t mask = a->prefix ? 0xffffffffu << (32 - a->prefix) : 0;
+		one[0] = v & mask;
+		one[1] = (v & mask) | ~mask;
+		*lo = &one[0];
+		*hi = &one[1];
+		*n = 1;
+	} else if (a->kind == 2 && a->leaves) {
+		*lo = a->v4lo;
+		*hi = a->v4hi;
+		*n = a->nv4;
+	} else {
+		return false;
+	}
+	*cover = (double)a->nkids - (double)a->nv4;	/* IPv6 members: few addresses each */
+	for (size_t i = 0; i < *n; i++)
+		*cover += (double)((*hi)[i] - (*lo)[i]) + 1;
+	return true;
+}
+
+static int ipidx_add(struct ipidx *x, const uint32_t *v4lo, const uint32_t *v4hi, size_t nv4,
+		     uint32_t rule)
+{
+	for (size_t i = 0; i < nv4; i++) {
 		int rc;
-		if (a->v4lo[i] == a->v4hi[i]) {
+		if (v4lo[i] == v4hi[i]) {
 			if (x->n == x->cap) {
 				size_t nc = x->cap ? x->cap * 2 : 1024;
 				uint32_t *ni = realloc(x->ip, nc * sizeof(*ni));
@@ -449,18 +494,18 @@ static int ipidx_add(struct ipidx *x, const struct rule_addr *a, uint32_t rule)
 				x->rule = nr;
 				x->cap = nc;
 			}
-			x->ip[x->n] = a->v4lo[i];
+			x->ip[x->n] = v4lo[i];
 			x->rule[x->n] = rule;
 			x->n++;
 			continue;
 		}
 		size_t c = x->capw;
-		rc = push_u32(&x->wlo, &x->nw, &c, a->v4lo[i]);
+		rc = push_u32(&x->wlo, &x->nw, &c, v4lo[i]);
 		if (rc)
 			return rc;
 		x->nw--;
 		c = x->capw;
-		rc = push_u32(&x->whi, &x->nw, &c, a->v4hi[i]);
+		rc = push_u32(&x->whi, &x->nw, &c, v4hi[i]);
 		if (rc)
 			return rc;
 		x->nw--;
@@ -542,11 +587,43 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 		const struct rule *r = &rs->rules[i];
 		unsigned slots[3];
 		size_t ns = rule_slots(r, slots);
-		if (r->ip_only && !r->bidir && ((!r->src.neg && r->src.nv4) || (!r->dst.neg && r->dst.nv4))) {
-			/* keyed by one side's address list: found by address */
-			bool by_src = !r->src.neg && r->src.nv4;
-			rc = ipidx_add(by_src ? &rs->by_src : &rs->by_dst, by_src ? &r->src : &r->dst,
-				       (uint32_t)i);
+		const uint32_t *slo = NULL, *shi = NULL, *dlo = NULL, *dhi = NULL;
+		size_t sn = 0, dn = 0;
+		uint32_t s1[2], d1[2];
+		double sc = 0, dc = 0;
+		bool ks = r->ip_only && side_key(&r->src, &slo, &shi, &sn, s1, &sc);
+		bool kd = r->ip_only && side_key(&r->dst, &dlo, &dhi, &dn, d1, &dc);
+		if (r->ip_only && !r->bidir && (ks || kd)) {
+			/* keyed by the narrower side's IPv4 blocks: found by
+			 * address; members of other families make it also a
+			 * rule checked on every IPv6 flow */
+			bool by_src = ks && (!kd || sc <= dc);
+			const struct rule_addr *side = by_src ? &r->src : &r->dst;
+			rc = ipidx_add(by_src ? &rs->by_src : &rs->by_dst, by_src ? slo : dlo,
+				       by_src ? shi : dhi, by_src ? sn : dn, (uint32_t)i);
+			for (size_t k = 0; !rc && side->kind == 2 && !side->v4only && k < side->nkids; k++) {
+				const struct rule_addr *m = &side->kids[k];
+				if (m->ver != 6)
+					continue;
+				if (m->prefix != 128) {
+					rc = push_u32(&rs->keyed6, &rs->nkeyed6, &rs->cap_keyed6, (uint32_t)i);
+					break;
+				}
+				struct ip6key **t = by_src ? &rs->src6 : &rs->dst6;
+				size_t *tn = by_src ? &rs->nsrc6 : &rs->ndst6;
+				size_t *tc = by_src ? &rs->capsrc6 : &rs->capdst6;
+				if (*tn == *tc) {
+					size_t nc = *tc ? *tc * 2 : 256;
+					struct ip6key *nt = realloc(*t, nc * sizeof(*nt));
+					if (!nt)
+						return MM_ENOMEM;
+					*t = nt;
+					*tc = nc;
+				}
+				memcpy((*t)[*tn].a, m->addr, 16);
+				(*t)[*tn].rule = (uint32_t)i;
+				(*tn)++;
+			}
 			if (rc)
 				return rc;
 			for (size_t k = 0; k < ns; k++)
@@ -575,6 +652,10 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 	}
 	ipidx_sort(&rs->by_src);
 	ipidx_sort(&rs->by_dst);
+	if (rs->nsrc6)
+		qsort(rs->src6, rs->nsrc6, sizeof(*rs->src6), cmp_ip6);
+	if (rs->ndst6)
+		qsort(rs->dst6, rs->ndst6, sizeof(*rs->dst6), cmp_ip6);
 	for (unsigned s = 0; s < NSLOTS; s++)
 		for (int dir = 0; dir < 2; dir++) {
 			struct group *g = &rs->g[s][dir];
@@ -634,6 +715,9 @@ void net_rules_free(struct net_rules *rs)
 		hs_free_scratch(rs->proto_scratch);
 	ipidx_release(&rs->by_src);
 	ipidx_release(&rs->by_dst);
+	free(rs->keyed6);
+	free(rs->src6);
+	free(rs->dst6);
 	free(rs);
 }
 
@@ -815,6 +899,20 @@ static void ipidx_find(struct net_rules_state *s, const struct ipidx *x, const u
 			mark(s, x->wrule[i]);
 }
 
+static void ip6_find(struct net_rules_state *s, const struct ip6key *t, size_t n, const uint8_t *a)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(t[mid].a, a, 16) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && !memcmp(t[lo].a, a, 16); lo++)
+		mark(s, t[lo].rule);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -869,14 +967,15 @@ static bool header_match(const struct rule *r, const struct view *v)
 	uint16_t sp, dp;
 	addrs(v, &src, &dst, &sp, &dp);
 	uint8_t ver = f->ip_version;
-	bool fwd = rule_addr_match(&r->src, ver, src) && rule_addr_match(&r->dst, ver, dst) &&
-		   rule_port_match(&r->sp, sp) && rule_port_match(&r->dp, dp);
+	/* ports first: cheaper, and most rules name one */
+	bool fwd = rule_port_match(&r->sp, sp) && rule_port_match(&r->dp, dp) &&
+		   rule_addr_match(&r->src, ver, src) && rule_addr_match(&r->dst, ver, dst);
 	if (fwd)
 		return true;
 	if (!r->bidir)
 		return false;
-	return rule_addr_match(&r->src, ver, dst) && rule_addr_match(&r->dst, ver, src) &&
-	       rule_port_match(&r->sp, dp) && rule_port_match(&r->dp, sp);
+	return rule_port_match(&r->sp, dp) && rule_port_match(&r->dp, sp) &&
+	       rule_addr_match(&r->src, ver, dst) && rule_addr_match(&r->dst, ver, src);
 }
 
 static bool proto_match(const struct rule *r, const struct view *v)
@@ -1185,9 +1284,11 @@ static bool match_buffers(const struct rule *r, struct view *v, int64_t *vars, u
 static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct rule *r,
 		   struct view *v, uint64_t frame)
 {
-	if (!proto_match(r, v) || !header_match(r, v))
+	if (!proto_match(r, v))
 		return;
 	if (v->pkt && !packet_match(r, v->pkt))
+		return;
+	if (!header_match(r, v))
 		return;
 	if (r->sameip && v->info && memcmp(v->info->src_addr, v->info->dst_addr, 16))
 		return;
@@ -1320,7 +1421,8 @@ void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, stru
 	 * keyed by an address list are looked up by the packet's addresses */
 	const uint32_t *io = NULL;
 	size_t nio = 0;
-	if (g->nionly || r->by_src.n || r->by_src.nw || r->by_dst.n || r->by_dst.nw) {
+	if (g->nionly || r->by_src.n || r->by_src.nw || r->by_dst.n || r->by_dst.nw || r->nkeyed6 ||
+	    r->nsrc6 || r->ndst6) {
 		if (!fl)
 			fl = rules_flow_get(s, ctx, true);
 		if (fl && rules_flow_first(fl, p->dir)) {
@@ -1331,6 +1433,13 @@ void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, stru
 				const uint8_t *da = p->dir == APP_TO_SERVER ? fi->dst_addr : fi->src_addr;
 				ipidx_find(s, &r->by_src, sa);
 				ipidx_find(s, &r->by_dst, da);
+			} else if (fi) {
+				const uint8_t *sa = p->dir == APP_TO_SERVER ? fi->src_addr : fi->dst_addr;
+				const uint8_t *da = p->dir == APP_TO_SERVER ? fi->dst_addr : fi->src_addr;
+				ip6_find(s, r->src6, r->nsrc6, sa);
+				ip6_find(s, r->dst6, r->ndst6, da);
+				for (size_t k = 0; k < r->nkeyed6; k++)
+					mark(s, r->keyed6[k]);
 			}
 		}
 	}

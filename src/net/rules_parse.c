@@ -256,28 +256,40 @@ static int cmp_range(const void *x, const void *y)
 	return (a[0] > b[0]) - (a[0] < b[0]);
 }
 
-/* Long lists of plain IPv4 blocks (reputation lists) get a range table. */
+/* Lists of plain address blocks (reputation lists, $HOME_NET) get a
+ * table of their IPv4 blocks as sorted ranges; IPv6 members are still
+ * checked one by one. */
 static int index_v4(struct rule_addr *a)
 {
-	if (a->nkids < 8)
+	size_t nv4 = 0;
+	if (a->nkids < 1)
 		return 0;
 	for (size_t i = 0; i < a->nkids; i++) {
 		const struct rule_addr *k = &a->kids[i];
-		if (k->kind != 1 || k->neg || k->ver != 4)
+		if (k->kind != 1 || k->neg)
 			return 0;
+		if (k->ver == 4)
+			nv4++;
 	}
+	a->leaves = true;
+	if (!nv4)
+		return 0;
 	uint32_t *pairs = malloc(a->nkids * 2 * sizeof(*pairs));
 	if (!pairs)
 		return MM_ENOMEM;
+	size_t np = 0;
 	for (size_t i = 0; i < a->nkids; i++) {
 		const struct rule_addr *k = &a->kids[i];
+		if (k->ver != 4)
+			continue;
 		uint32_t v = ((uint32_t)k->addr[0] << 24) | ((uint32_t)k->addr[1] << 16) |
 			     ((uint32_t)k->addr[2] << 8) | k->addr[3];
 		uint32_t mask = k->prefix ? 0xffffffffu << (32 - k->prefix) : 0;
-		pairs[2 * i] = v & mask;
-		pairs[2 * i + 1] = (v & mask) | ~mask;
+		pairs[2 * np] = v & mask;
+		pairs[2 * np + 1] = (v & mask) | ~mask;
+		np++;
 	}
-	qsort(pairs, a->nkids, 2 * sizeof(*pairs), cmp_range);
+	qsort(pairs, np, 2 * sizeof(*pairs), cmp_range);
 	a->v4lo = malloc(a->nkids * sizeof(uint32_t));
 	a->v4hi = malloc(a->nkids * sizeof(uint32_t));
 	if (!a->v4lo || !a->v4hi) {
@@ -285,7 +297,7 @@ static int index_v4(struct rule_addr *a)
 		return MM_ENOMEM;
 	}
 	size_t n = 0;
-	for (size_t i = 0; i < a->nkids; i++) {
+	for (size_t i = 0; i < np; i++) {
 		uint32_t lo = pairs[2 * i], hi = pairs[2 * i + 1];
 		if (n && lo <= a->v4hi[n - 1] + 1ull) {
 			if (hi > a->v4hi[n - 1])
@@ -297,6 +309,7 @@ static int index_v4(struct rule_addr *a)
 		n++;
 	}
 	a->nv4 = n;
+	a->v4only = np == a->nkids;
 	free(pairs);
 	return 0;
 }
@@ -468,9 +481,9 @@ static bool node_match(const struct rule_addr *a, bool ports, uint8_t ver, const
 		m = true;
 	} else if (a->kind == 1) {
 		m = ports ? (port >= a->lo && port <= a->hi) : cidr_match(a, ver, addr);
-	} else if (a->nv4) {
+	} else if (a->nv4 && (ports || ver == 4)) {
 		m = false;
-		if (!ports && ver == 4) {
+		if (!ports) {
 			uint32_t v = ((uint32_t)addr[0] << 24) | ((uint32_t)addr[1] << 16) |
 				     ((uint32_t)addr[2] << 8) | addr[3];
 			size_t lo = 0, hi = a->nv4;
