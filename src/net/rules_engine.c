@@ -18,6 +18,7 @@
  * occurred, plus the group's rules without any content ("always" list),
  * are then fully verified in rule-file order (protocol, addresses, ports,
  * flow, header keywords, every buffer's match list, flowbits, threshold).
+ * Compiled databases are cached on disk in env->cache_dir (cache_path()).
  * Stream data is scanned in block mode per chunk that reassembly delivers,
  * with the last RULES_STREAM_TAIL bytes of the previous chunk of that
  * direction in front (kept in the flow's slot), so that patterns cut
@@ -95,6 +96,7 @@ struct net_rules {
 	struct ip6key *src6, *dst6;	/* keyed rules' IPv6 addresses, sorted */
 	size_t nsrc6, ndst6, capsrc6, capdst6;
 	hs_scratch_t *proto_scratch;
+	char *cache_dir;	/* NULL: no on-disk cache */
 	char id[65];
 };
 
@@ -580,6 +582,81 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 	return 0;
 }
 
+/* ---- compiled database cache ----
+ * One file per group, $cache_dir/net-rules/<ruleset id>-<version>-<slot>-<dir>.hsdb,
+ * written with hs_serialize_database (to a temporary name, then renamed).
+ * The rule set id covers every rule file's path and text; the version
+ * changes whenever the way fast patterns are chosen or grouped does. A file
+ * Hyperscan will not load (other version or CPU) is ignored and rewritten. */
+#define CACHE_VERSION "v1"
+#define CACHE_MAX (256u << 20)
+
+static bool cache_path(const struct net_rules *rs, unsigned slot, int dir, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (!rs->cache_dir || !rs->cache_dir[0] || !rs->id[0])
+		return false;
+	int n = snprintf(out, cap, "%s/net-rules/%s-%s-%u-%d.hsdb", rs->cache_dir, rs->id, CACHE_VERSION,
+			 slot, dir);
+	if (n < 0 || (size_t)n >= cap) {
+		out[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+static bool cache_read(const char *path, hs_database_t **db)
+{
+	char *b = NULL;
+	size_t n = 0;
+	struct stat st;
+	if (stat(path, &st) != 0 || st.st_size <= 0 || (uint64_t)st.st_size > CACHE_MAX)
+		return false;
+	if (read_file(path, &b, &n) != 0)
+		return false;
+	bool ok = hs_deserialize_database(b, n, db) == HS_SUCCESS;
+	free(b);
+	if (!ok)
+		*db = NULL;
+	return ok;
+}
+
+static void cache_write(const char *path, const hs_database_t *db)
+{
+	char *bytes = NULL, tmp[4200], dir[4096];
+	size_t n = 0;
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	char *parent = strrchr(dir, '/');
+	if (parent) {
+		*parent = '\0';
+		mkdir(dir, 0700);
+		*parent = '/';
+	}
+	mkdir(dir, 0700);
+	if (hs_serialize_database(db, &bytes, &n) != HS_SUCCESS)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		size_t off = 0;
+		while (off < n) {
+			ssize_t k = write(fd, bytes + off, n - off);
+			if (k <= 0)
+				break;
+			off += (size_t)k;
+		}
+		if (close(fd) == 0 && off == n)
+			rename(tmp, path);
+		else
+			unlink(tmp);
+	}
+	free(bytes);
+}
+
 static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 {
 	int rc = 0;
@@ -661,15 +738,22 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 			struct group *g = &rs->g[s][dir];
 			if (!g->npats)
 				continue;
-			unsigned *ids = malloc(g->npats * sizeof(*ids));
-			if (!ids)
-				return MM_ENOMEM;
-			for (size_t k = 0; k < g->npats; k++)
-				ids[k] = (unsigned)k;
+			char cpath[4096];
+			bool cached = cache_path(rs, s, dir, cpath, sizeof(cpath)) && cache_read(cpath, &g->db);
+			hs_error_t he = HS_SUCCESS;
 			hs_compile_error_t *ce = NULL;
-			hs_error_t he = hs_compile_multi((const char *const *)g->pats, g->flags, ids,
-							 (unsigned)g->npats, HS_MODE_BLOCK, NULL, &g->db, &ce);
-			free(ids);
+			if (!cached) {
+				unsigned *ids = malloc(g->npats * sizeof(*ids));
+				if (!ids)
+					return MM_ENOMEM;
+				for (size_t k = 0; k < g->npats; k++)
+					ids[k] = (unsigned)k;
+				he = hs_compile_multi((const char *const *)g->pats, g->flags, ids,
+						      (unsigned)g->npats, HS_MODE_BLOCK, NULL, &g->db, &ce);
+				free(ids);
+				if (he == HS_SUCCESS && cpath[0])
+					cache_write(cpath, g->db);
+			}
 			if (he != HS_SUCCESS) {
 				rc = mm_diag_set(diag, MM_EDEP, NULL, -1, -1, "hyperscan: %s",
 						 ce && ce->message ? ce->message : "compile failed");
@@ -715,6 +799,7 @@ void net_rules_free(struct net_rules *rs)
 		hs_free_scratch(rs->proto_scratch);
 	ipidx_release(&rs->by_src);
 	ipidx_release(&rs->by_dst);
+	free(rs->cache_dir);
 	free(rs->keyed6);
 	free(rs->src6);
 	free(rs->dst6);
@@ -745,6 +830,10 @@ int net_rules_load(struct net_rules **out, const struct mm_engine_env *env, stru
 	lc.cfg = env->config;
 	lc.report = env->rule_report;
 	lc.cat = env->catalogue;
+	if (env->cache_dir && !(rs->cache_dir = strdup(env->cache_dir))) {
+		free(rs);
+		return MM_ENOMEM;
+	}
 	mm_sha256_init(&lc.sha);
 	for (size_t i = 0; env->rule_paths && env->rule_paths[i]; i++) {
 		rc = load_path(&lc, env->rule_paths[i], false, diag);

@@ -359,6 +359,44 @@ static void test_addresses(void **state)
 	env_close(&e);
 }
 
+/* Address-only rules: checked on the first packet of each direction,
+ * found through the address index (IPv4 exact, IPv4 blocks, IPv6). */
+static void test_ip_only(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert ip [198.51.100.7,203.0.113.5,192.0.2.1] any -> $HOME_NET any (msg:\"rep v4\"; sid:1;)\n"
+		 "alert ip $HOME_NET any -> [203.0.113.0/24,10.99.0.0/16] any (msg:\"rep block\"; sid:2;)\n"
+		 "alert ip [2001:db8::5,198.51.100.9] any -> any any (msg:\"rep v6\"; sid:3;)\n"
+		 "alert tcp [198.51.100.7,192.0.2.1] any -> $HOME_NET any (msg:\"rep miss\"; sid:4;)\n"
+		 "alert ip ![203.0.113.5] any -> any any (msg:\"negated\"; sid:5;)\n");
+	struct net_packet_view p;
+	memset(&p, 0, sizeof(p));
+	p.dir = APP_TO_SERVER;	/* 192.168.1.10 -> 203.0.113.5 */
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "2,5");
+	net_rules_packet(e.r, e.s, &e.ctx, &p);	/* not again in that direction */
+	assert_string_equal(e.f.sids, "2,5");
+	reset(&e);
+	p.dir = APP_TO_CLIENT;	/* 203.0.113.5 -> 192.168.1.10 */
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "1");
+	net_rules_state_free(e.s);
+	/* IPv6 */
+	e.s = net_rules_state_new(e.r);
+	net_rules_state_set_hook(e.s, hook, &e.f);
+	reset(&e);
+	e.info.ip_version = 6;
+	memset(e.info.src_addr, 0, 16);
+	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 5 };
+	memcpy(e.info.src_addr, v6, 16);
+	p.dir = APP_TO_SERVER;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "3,5");
+	env_close(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_flowbits_threshold),
 		cmocka_unit_test(test_packet),
 		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_ip_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
