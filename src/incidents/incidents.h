@@ -95,4 +95,43 @@ void incidents_uuid5(const uint8_t ns[16], const char *name, size_t len, char ou
  * out needs 65 bytes. */
 int incidents_stable_id(const char *json, size_t len, char out[65]);
 
+/* ---- fleet output (redis.c) ---- */
+
+/* "redis://HOST[:PORT][/STREAM]" (also "HOST:PORT", "[::1]:PORT"); the
+ * stream key defaults to "mamori:alerts", the port to 6379. */
+int incidents_redis_url(const char *url, char *host, size_t host_cap, int *port, char *key,
+			size_t key_cap);
+
+/* A sink (core output.h) that appends every alert to the Redis stream of
+ * url (XADD MAXLEN ~ 1000000, fields type, id, json; id = the stable id),
+ * through the spool file spool_path (and spool_path.ack): nothing is lost
+ * while Redis is away, nothing is added twice. The caller adds it with
+ * mm_output_add(). Fails only on a bad URL or an unusable spool; an
+ * unreachable Redis is not an error (records wait in the spool). */
+int incidents_redis_sink_open(const char *url, const char *spool_path, struct mm_sink *out,
+			      struct mm_diag *diag);
+
+struct incidents_collect_opts {
+	const char *stream;	/* NULL: from the URL */
+	const char *group;	/* NULL: "mamori" */
+	const char *consumer;	/* NULL: "collector" */
+	int block_ms;		/* XREADGROUP BLOCK; <= 0: 1000 */
+	int idle_ms;		/* stop after this long without entries; < 0: never */
+	volatile int *stop;	/* set non-zero (e.g. by a signal) to stop */
+};
+
+struct incidents_collect_stats {
+	uint64_t stored;	/* alerts added to the store */
+	uint64_t duplicates;	/* already there (same stable id) */
+	uint64_t acked;		/* stream entries acknowledged */
+	uint64_t bad;		/* entries without type/id/json, or bad JSON */
+	uint64_t other;		/* entries of another type */
+};
+
+/* Reads the stream as a consumer group into the store at db_path: own
+ * pending entries first, then new ones; each batch committed, then
+ * XACKed. Returns when o->stop is set or after idle_ms without entries. */
+int incidents_collect(const char *url, const char *db_path, const struct incidents_collect_opts *o,
+		      struct incidents_collect_stats *st, struct mm_diag *diag);
+
 #endif

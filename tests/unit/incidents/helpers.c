@@ -31,6 +31,38 @@ struct mm_store *th_store(char *path, size_t cap, int64_t *run_id)
 	return st;
 }
 
+static void fill(struct mm_alert *a, const struct th_alert *t);
+
+int th_json(const struct th_alert *t, struct mm_buf *out)
+{
+	struct mm_alert a;
+	struct mm_alert_json_opts o;
+
+	fill(&a, t);
+	memset(&o, 0, sizeof(o));
+	return mm_alert_to_json(&a, &o, out);
+}
+
+static void fill(struct mm_alert *a, const struct th_alert *t)
+{
+	mm_alert_init(a);
+	a->timestamp_us = t->ts_s * 1000000;
+	a->module = t->module ? t->module : "net";
+	a->rule_id = t->rule ? t->rule : "mamori.test.rule";
+	a->rule_name = t->rule ? t->rule : "Test rule";
+	a->category = t->category;
+	a->tactics[0] = t->tactic;
+	a->techniques[0] = "T1210";
+	a->has_level = 1;
+	a->level = t->level;
+	a->src_ip = t->src;
+	a->dst_ip = t->dst;
+	a->protocol = t->protocol;
+	a->host_name = t->host;
+	a->evidence_json = t->evidence;
+	a->file_sha256 = t->sha256;
+}
+
 int th_add(struct mm_store *st, int64_t run_id, const struct th_alert *t)
 {
 	struct mm_alert a;
@@ -38,22 +70,7 @@ int th_add(struct mm_store *st, int64_t run_id, const struct th_alert *t)
 	struct mm_buf b;
 	int rc;
 
-	mm_alert_init(&a);
-	a.timestamp_us = t->ts_s * 1000000;
-	a.module = t->module ? t->module : "net";
-	a.rule_id = t->rule ? t->rule : "mamori.test.rule";
-	a.rule_name = t->rule ? t->rule : "Test rule";
-	a.category = t->category;
-	a.tactics[0] = t->tactic;
-	a.techniques[0] = "T1210";
-	a.has_level = 1;
-	a.level = t->level;
-	a.src_ip = t->src;
-	a.dst_ip = t->dst;
-	a.protocol = t->protocol;
-	a.host_name = t->host;
-	a.evidence_json = t->evidence;
-	a.file_sha256 = t->sha256;
+	fill(&a, t);
 	memset(&o, 0, sizeof(o));
 	o.ingested_us = 0;
 	mm_buf_init(&b, 1u << 20);

@@ -20,6 +20,8 @@ struct th_alert {
 struct mm_store *th_store(char *path, size_t cap, int64_t *run_id);
 /* Removes the store (and its WAL files) and its directory. */
 void th_remove(const char *path);
+/* The alert's JSON as the pipeline writes it (no event.ingested). */
+int th_json(const struct th_alert *t, struct mm_buf *out);
 /* Adds one alert; returns 0. */
 int th_add(struct mm_store *st, int64_t run_id, const struct th_alert *t);
 

@@ -1,0 +1,260 @@
+/*
+ * test_redis.c — the fleet stream on a real redis-server on loopback
+ * (random port, temporary directory, append-only file so that a restart
+ * keeps the stream, as a production Redis would): two sensors push
+ * through their sinks, `collect` builds the central store with every alert
+ * once; Redis stopped in the middle of a run and restarted: the alerts
+ * pushed meanwhile wait in the spool and arrive, in order, exactly once; a
+ * lost acknowledgement (the .ack file removed) resends, and the stream's
+ * markers keep the stream free of duplicates. Skipped without redis-server.
+ */
+#include "core/compat.h"
+#include "incidents/internal.h"
+#include "helpers.h"
+
+#include <setjmp.h>
+#include <cmocka.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct server {
+	pid_t pid;
+	int port;
+	char dir[64];
+};
+
+static int server_start(struct server *s)
+{
+	char port[16];
+	int i;
+
+	s->pid = fork();
+	if (s->pid < 0)
+		return -1;
+	snprintf(port, sizeof(port), "%d", s->port);
+	if (s->pid == 0) {
+		freopen("/dev/null", "w", stdout);
+		execlp("redis-server", "redis-server", "--port", port, "--bind", "127.0.0.1",
+		       "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+		       "--dir", s->dir, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100; i++) {
+		struct timeval tv = { 0, 200000 };
+		redisContext *c = redisConnectWithTimeout("127.0.0.1", s->port, tv);
+		int ok = c && !c->err;
+		int status;
+
+		if (c)
+			redisFree(c);
+		if (ok)
+			return 0;
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid)
+			return -1;
+		usleep(50000);
+	}
+	return -1;
+}
+
+static void server_stop(struct server *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = 0;
+}
+
+static bool have_redis(void)
+{
+	return system("command -v redis-server >/dev/null 2>&1") == 0;
+}
+
+static long long xlen(struct server *s, const char *key)
+{
+	struct timeval tv = { 1, 0 };
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", s->port, tv);
+	redisReply *r;
+	long long n = -1;
+
+	if (!c || c->err)
+		return -1;
+	r = redisCommand(c, "XLEN %s", key);
+	if (r && r->type == REDIS_REPLY_INTEGER)
+		n = r->integer;
+	if (r)
+		freeReplyObject(r);
+	redisFree(c);
+	return n;
+}
+
+static void push(struct mm_sink *k, const char *host, const char *victim, int from, int n)
+{
+	int i;
+	char rule[64];
+	struct mm_buf b;
+
+	mm_buf_init(&b, 1u << 20);
+	for (i = from; i < from + n; i++) {
+		struct th_alert t;
+
+		memset(&t, 0, sizeof(t));
+		snprintf(rule, sizeof(rule), "mamori.test.r%d", i);
+		t.ts_s = 1700000000 + i;
+		t.module = "logs";
+		t.host = host;
+		t.src = victim;
+		t.dst = "203.0.113.20";
+		t.category = "miner";
+		t.level = MM_LEVEL_HIGH;
+		t.rule = rule;
+		mm_buf_reset(&b);
+		assert_int_equal(th_json(&t, &b), 0);
+		assert_int_equal(k->alert(k->state, NULL, b.ptr, b.len), 0);
+	}
+	mm_buf_release(&b);
+}
+
+static int64_t count(const char *db, const char *sql)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *s = NULL;
+	int64_t n = -1;
+
+	if (sqlite3_open(db, &h) == SQLITE_OK && sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return n;
+}
+
+static struct server srv;
+
+/* an assertion longjmps out of the test: never leave the server behind */
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	server_stop(&srv);
+	if (srv.dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", srv.dir);
+		if (system(cmd) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void test_fleet(void **state)
+{
+	struct mm_sink s1, s2;
+	struct incidents_collect_opts o;
+	struct incidents_collect_stats st;
+	char url[128], spool1[128], spool2[128], central[128], cmd[256];
+	struct mm_diag d;
+
+	(void)state;
+	if (!have_redis())
+		skip();
+	memset(&srv, 0, sizeof(srv));
+	snprintf(srv.dir, sizeof(srv.dir), "/tmp/mm-redis-XXXXXX");
+	assert_non_null(mkdtemp(srv.dir));
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	srv.port = 20000 + rand() % 30000;
+	if (server_start(&srv) != 0) {
+		srv.port = 20000 + rand() % 30000;
+		assert_int_equal(server_start(&srv), 0);
+	}
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/mm:test", srv.port);
+	snprintf(spool1, sizeof(spool1), "%s/s1.spool", srv.dir);
+	snprintf(spool2, sizeof(spool2), "%s/s2.spool", srv.dir);
+	snprintf(central, sizeof(central), "%s/central.db", srv.dir);
+	memset(&o, 0, sizeof(o));
+	o.block_ms = 100;
+	o.idle_ms = 300;
+
+	/* two sensors */
+	assert_int_equal(incidents_redis_sink_open(url, spool1, &s1, &d), 0);
+	assert_int_equal(incidents_redis_sink_open(url, spool2, &s2, &d), 0);
+	push(&s1, "sensor-a", "192.0.2.5", 0, 300);
+	push(&s2, "sensor-b", "192.0.2.6", 0, 200);
+	assert_int_equal(s1.flush(s1.state), 0);
+	assert_int_equal(s2.flush(s2.state), 0);
+	assert_int_equal(xlen(&srv, "mm:test"), 500);
+	assert_int_equal(incidents_collect(url, central, &o, &st, &d), 0);
+	assert_int_equal(st.stored, 500);
+	assert_int_equal(count(central, "SELECT count(*) FROM alerts"), 500);
+
+	/* fault: Redis goes away in the middle of sensor a's run */
+	push(&s1, "sensor-a", "192.0.2.5", 300, 100);
+	assert_int_equal(s1.flush(s1.state), 0);
+	server_stop(&srv);
+	push(&s1, "sensor-a", "192.0.2.5", 400, 700);	/* spooled, batches fail */
+	assert_int_equal(s1.flush(s1.state), 0);	/* not an error: spooled */
+	assert_int_equal(server_start(&srv), 0);	/* the stream survives (AOF) */
+	usleep(1100 * 1000);	/* past the reconnect back-off */
+	push(&s1, "sensor-a", "192.0.2.5", 1100, 50);
+	assert_int_equal(s1.flush(s1.state), 0);
+	/* everything arrived once: what was confirmed before the stop is not
+	 * sent again, the rest came from the spool */
+	assert_int_equal(xlen(&srv, "mm:test"), 500 + 100 + 700 + 50);
+	s1.close(s1.state);
+	s2.close(s2.state);
+	assert_int_equal(incidents_collect(url, central, &o, &st, &d), 0);
+	assert_int_equal(st.stored, 100 + 700 + 50);
+	assert_int_equal(st.duplicates, 0);
+
+	/* a lost acknowledgement: the sink resends, the markers drop them */
+	snprintf(cmd, sizeof(cmd), "%s.ack", spool1);
+	unlink(cmd);
+	assert_int_equal(incidents_redis_sink_open(url, spool1, &s1, &d), 0);
+	s1.close(s1.state);
+	assert_int_equal(xlen(&srv, "mm:test"), 1350);
+	assert_int_equal(incidents_collect(url, central, &o, &st, &d), 0);
+	assert_int_equal(st.stored, 0);
+	assert_int_equal(count(central, "SELECT count(*) FROM alerts"), 1350);
+	assert_int_equal(count(central, "SELECT count(DISTINCT json) FROM alerts"), 1350);
+	/* in order: sensor a's alerts were added in the order it made them */
+	assert_int_equal(count(central, "SELECT count(*) FROM alerts a JOIN alerts b ON a.host=b.host"
+			       " AND a.id < b.id AND a.ts > b.ts"), 0);
+	/* incidents across sensors: one per victim */
+	assert_int_equal(incidents_update(central, NULL, &d), 0);
+	assert_int_equal(count(central, "SELECT count(*) FROM inc_incidents WHERE alerts>0"), 2);
+}
+
+static void test_url(void **state)
+{
+	char host[64], key[64];
+	int port;
+
+	(void)state;
+	assert_int_equal(incidents_redis_url("redis://10.0.0.1:6380/s:k", host, sizeof(host), &port,
+					     key, sizeof(key)), 0);
+	assert_string_equal(host, "10.0.0.1");
+	assert_int_equal(port, 6380);
+	assert_string_equal(key, "s:k");
+	assert_int_equal(incidents_redis_url("[::1]:7000", host, sizeof(host), &port, key, sizeof(key)), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 7000);
+	assert_string_equal(key, "mamori:alerts");
+	assert_int_equal(incidents_redis_url("redis://h:0", host, sizeof(host), &port, key, sizeof(key)),
+			 MM_EINVAL);
+	assert_int_equal(incidents_redis_url("redis://:1", host, sizeof(host), &port, key, sizeof(key)),
+			 MM_EINVAL);
+	assert_int_equal(incidents_redis_url("h:12x", host, sizeof(host), &port, key, sizeof(key)),
+			 MM_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_url),
+		cmocka_unit_test_teardown(test_fleet, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
