@@ -76,6 +76,7 @@ struct group {
 	size_t nids;
 	uint32_t *always;	/* rules without a fast pattern */
 	size_t nalways, cap_always;
+	size_t maxfp;		/* longest fast pattern */
 	uint32_t *ionly;	/* address-only packet rules */
 	size_t nionly, cap_ionly;
 	/* build-time */
@@ -578,6 +579,8 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 	g->flags[g->npats] = HS_FLAG_SINGLEMATCH | (m->nocase ? HS_FLAG_CASELESS : 0);
 	g->ids[g->npats] = idx;
 	g->npats++;
+	if (n > g->maxfp)
+		g->maxfp = n;
 	g->nids = g->npats;
 	return 0;
 }
@@ -1561,9 +1564,13 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 	}
 	v.buf[RB_PAYLOAD].ptr = data;
 	v.buf[RB_PAYLOAD].len = len;
-	if (win)
-		collect(s, &r->g[SLOT_STREAM][dir], win, tl + len);
-	else
+	if (win) {
+		/* the prefilter needs only enough of the tail for a fast
+		 * pattern that ends in this chunk */
+		const struct group *sg = &r->g[SLOT_STREAM][dir];
+		size_t ov = sg->maxfp ? MM_MIN(tl, sg->maxfp - 1) : 0;
+		collect(s, sg, win + tl - ov, ov + len);
+	} else
 		collect(s, &r->g[SLOT_STREAM][dir], data, len);
 	run(s, ctx, &v, ctx ? ctx->frame : 0, r->g[SLOT_STREAM][dir].always,
 	    r->g[SLOT_STREAM][dir].nalways, NULL, 0);
