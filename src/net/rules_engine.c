@@ -76,7 +76,6 @@ struct group {
 	size_t nids;
 	uint32_t *always;	/* rules without a fast pattern */
 	size_t nalways, cap_always;
-	size_t maxfp;		/* longest fast pattern */
 	uint32_t *ionly;	/* address-only packet rules */
 	size_t nionly, cap_ionly;
 	/* build-time */
@@ -579,8 +578,6 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 	g->flags[g->npats] = HS_FLAG_SINGLEMATCH | (m->nocase ? HS_FLAG_CASELESS : 0);
 	g->ids[g->npats] = idx;
 	g->npats++;
-	if (n > g->maxfp)
-		g->maxfp = n;
 	g->nids = g->npats;
 	return 0;
 }
@@ -1190,8 +1187,10 @@ static void emit(struct net_rules_state *s, struct app_ctx *ctx, const struct ru
 		 uint64_t frame)
 {
 	s->alerts++;
-	const uint8_t *ex = data ? data + off : NULL;
-	size_t exl = data ? MM_MIN(mlen ? mlen : EXCERPT_MAX, (size_t)EXCERPT_MAX) : 0;
+	/* the excerpt is the recorded match itself (never past it): rules
+	 * without content/pcre have none */
+	const uint8_t *ex = data && mlen && r->nm ? data + off : NULL;
+	size_t exl = ex ? MM_MIN(mlen, (size_t)EXCERPT_MAX) : 0;
 	if (s->hook)
 		s->hook(s->hook_arg, r, rule_buf_name(buf), ex, exl);
 	if (!ctx || !ctx->scan)
@@ -1203,9 +1202,10 @@ static void emit(struct net_rules_state *s, struct app_ctx *ctx, const struct ru
 	mm_json_init(&j, &ev);
 	mm_json_object_begin(&j, NULL);
 	mm_json_str(&j, "buffer", rule_buf_name(buf));
-	if (ex)
+	if (ex) {
 		mm_json_strn(&j, "match", ex, exl);
-	mm_json_uint(&j, "match_offset", off);
+		mm_json_uint(&j, "match_offset", off);
+	}
 	mm_json_uint(&j, "frame", frame);
 	mm_json_uint(&j, "sid", r->sid);
 	mm_json_uint(&j, "rev", r->rev);
@@ -1564,13 +1564,11 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 	}
 	v.buf[RB_PAYLOAD].ptr = data;
 	v.buf[RB_PAYLOAD].len = len;
-	if (win) {
-		/* the prefilter needs only enough of the tail for a fast
-		 * pattern that ends in this chunk */
-		const struct group *sg = &r->g[SLOT_STREAM][dir];
-		size_t ov = sg->maxfp ? MM_MIN(tl, sg->maxfp - 1) : 0;
-		collect(s, sg, win + tl - ov, ov + len);
-	} else
+	/* the whole window: a rule whose fast pattern lies in the tail may
+	 * still match across into this chunk */
+	if (win)
+		collect(s, &r->g[SLOT_STREAM][dir], win, tl + len);
+	else
 		collect(s, &r->g[SLOT_STREAM][dir], data, len);
 	run(s, ctx, &v, ctx ? ctx->frame : 0, r->g[SLOT_STREAM][dir].always,
 	    r->g[SLOT_STREAM][dir].nalways, NULL, 0);

@@ -304,8 +304,12 @@ static void test_packet(void **state)
 	p.dir = APP_TO_SERVER;
 	p.ttl = 64;
 	p.tcp_flags = 0x02 | 0x80;	/* SYN + CWR: CWR masked by 12 */
+	p.payload = (const uint8_t *)"stale bytes that are not payload";
+	p.payload_len = 0;
 	net_rules_packet(e.r, e.s, &e.ctx, &p);
 	assert_string_equal(e.f.sids, "1");
+	/* no content: no excerpt (never bytes past the payload) */
+	assert_string_equal(e.f.excerpt, "pkt_data:");
 	reset(&e);
 	p.tcp_flags = 0x10;
 	p.payload = (const uint8_t *)"xxabcx";
