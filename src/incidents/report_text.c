@@ -113,7 +113,7 @@ int incident_db_each(struct incident_db *db, int64_t since_us, int min_score,
 	    inc_prepare(db, "SELECT a.alert_id, a.ts, a.level, a.stage, a.step, s.rule_id"
 			" FROM inc_alerts a LEFT JOIN alerts s ON s.id=a.alert_id"
 			" WHERE a.incident_id=? ORDER BY a.ts, a.alert_id", &al) ||
-	    inc_prepare(db, "SELECT e.kind, e.value FROM inc_links l JOIN inc_entities e"
+	    inc_prepare(db, "SELECT e.kind, e.value FROM inc_links l CROSS JOIN inc_entities e"
 			" ON e.id=l.entity_id WHERE l.incident_id=? AND e.role=?"
 			" ORDER BY e.kind, e.value", &ents))
 		goto out;
