@@ -31,6 +31,7 @@
 #include "core/compat.h"
 #include "net/net.h"
 #include "net/internal.h"
+#include "net/rules.h"
 #include "net/bruteforce.h"
 #include "net/mining.h"
 
@@ -53,6 +54,7 @@ struct net_engine {
 	uint64_t http_body_limit;
 	struct net_cidr home[MAX_HOME_CIDRS];
 	size_t nhome;
+	struct net_rules *rules;	/* NULL: no Suricata-syntax rules loaded */
 	char *rules_dir;	/* bundled rules folder, NULL when they are off */
 };
 
@@ -76,6 +78,7 @@ struct net_ctx {
 	uint64_t flows_unknown;
 	void *slot[NET_CTX_COUNT];
 	void (*slot_free[NET_CTX_COUNT])(void *);
+	struct net_rules_state *rules_state;
 };
 
 /* What the reassembly callbacks need to reach the app layer. */
@@ -218,8 +221,8 @@ uint64_t net_ctx_http_body_limit(const struct net_ctx *n)
 void net_inspect_tx(struct app_ctx *ctx, const struct net_tx *tx)
 {
 	ctx->net->txs++;
-	/* RULES HOOK: transaction — net_rules_tx(rules, rules_state, ctx, tx) */
-	(void)tx;
+	if (ctx->net->rules_state)
+		net_rules_tx(ctx->net->eng->rules, ctx->net->rules_state, ctx, tx);
 }
 
 void net_log_record(struct app_ctx *ctx, const char *type, const char *json, size_t len)
@@ -375,7 +378,10 @@ static size_t probe_keep(struct net_flow *f, enum app_dir dir, const uint8_t *da
 static void app_stream(struct net_ctx *n, struct net_flow *f, enum app_dir dir,
 		       const uint8_t *data, size_t len)
 {
-	/* RULES HOOK: stream — net_rules_stream(rules, rules_state, &actx, dir, data, len) */
+	if (n->rules_state) {
+		struct app_ctx rc = make_actx(n, f);
+		net_rules_stream(n->eng->rules, n->rules_state, &rc, dir, data, len);
+	}
 	if (f->parser) {
 		parser_feed(n, f, dir, data, len);
 		return;
@@ -601,8 +607,19 @@ void net_ctx_packet(struct net_ctx *n, int64_t ts_us, const uint8_t *data, size_
 	f->pkts[dir]++;
 	f->bytes[dir] += p->payload_wire_len;
 	flow_touch(&n->flows, f, ts_us);
-	/* RULES HOOK: packet — build a struct net_packet_view from *p and
-	 * call net_rules_packet(rules, rules_state, &actx, &view) */
+	if (n->rules_state) {
+		struct app_ctx rc = make_actx(n, f);
+		struct net_packet_view v = {
+			.dir = dir, .established = f->state == FLOW_STATE_ESTABLISHED,
+			.ttl = p->ttl, .tcp_flags = p->tcp_flags, .icmp_type = p->icmp_type,
+			.icmp_code = p->icmp_code,
+			.is_icmp = p->proto == NET_PROTO_ICMP || p->proto == NET_PROTO_ICMPV6,
+			.tcp_seq = p->seq, .tcp_ack = p->ack, .tcp_window = p->window,
+			.ip_id = p->ip_id, .payload = p->payload, .payload_len = p->payload_len,
+			.app_proto = f->parser ? f->parser->name : NULL,
+		};
+		net_rules_packet(n->eng->rules, n->rules_state, &rc, &v);
+	}
 	if (p->proto == NET_PROTO_TCP)
 		tcp_packet(n, f, dir, p);
 	else if (p->proto == NET_PROTO_UDP)
@@ -634,6 +651,10 @@ int net_ctx_new(struct net_ctx **out, void *engine_state, struct mm_scan_ctx *sc
 	n->rg.window = e->reasm_window;
 	n->last_sweep_us = INT64_MIN / 2;
 	int rc = flow_table_init(&n->flows, &e->flim, on_flow_end, n);
+	if (!rc && e->rules && !(n->rules_state = net_rules_state_new(e->rules))) {
+		flow_table_release(&n->flows);
+		rc = MM_ENOMEM;
+	}
 	if (rc) {
 		net_decoder_release(&n->dec);
 		free(n);
@@ -688,6 +709,7 @@ void net_ctx_free(struct net_ctx *n)
 		if (n->slot[s] && n->slot_free[s])
 			n->slot_free[s](n->slot[s]);
 	}
+	net_rules_state_free(n->rules_state);
 	net_decoder_release(&n->dec);
 	free(n);
 }
@@ -736,6 +758,12 @@ static int net_open(void **state, const struct mm_engine_env *env, struct mm_dia
 			return MM_ENOMEM;
 		}
 	}
+	rc = net_rules_load(&e->rules, env, diag);
+	if (rc) {
+		free(e->rules_dir);
+		free(e);
+		return rc;
+	}
 	*state = e;
 	return 0;
 }
@@ -744,8 +772,10 @@ static void net_close(void *state)
 {
 	struct net_engine *e = state;
 
-	if (e)
+	if (e) {
 		free(e->rules_dir);
+		net_rules_free(e->rules);
+	}
 	free(e);
 }
 
@@ -838,6 +868,7 @@ out:
 static const struct mm_config_default *const net_config_tables[] = {
 	net_bruteforce_config_defaults,
 	net_mining_config_defaults,
+	net_rules_config_defaults,
 	NULL,
 };
 
