@@ -7,7 +7,8 @@
  * A file is read whole (capped at RULES_FILE_MAX); lines ending with a
  * backslash continue; '#' lines are comments. Each rule is parsed by
  * rules_parse.c; rejected rules go to env->rule_report with file, line,
- * sid and the reason (duplicate sids are not checked yet).
+ * sid and the reason; a later rule with the (gid, sid) of a loaded one is
+ * rejected as a duplicate.
  *
  * Matching: every rule has one inspection point (packet, stream chunk,
  * transaction). Rules are grouped by point/buffer and direction (to
@@ -231,7 +232,43 @@ struct load_ctx {
 	struct mm_catalogue *cat;
 	struct mm_sha256 sha;
 	size_t loaded;
+	uint64_t *seen;		/* (gid, sid) + 1 of loaded rules, open addressing */
+	size_t seen_n, seen_cap;
 };
+
+/* True if (gid, sid) was loaded before; records it otherwise. On out of
+ * memory the check is skipped (a duplicate then loads). */
+static bool seen_before(struct load_ctx *lc, uint32_t gid, uint32_t sid)
+{
+	uint64_t key = (((uint64_t)gid << 32) | sid) + 1;
+	if (lc->seen_n * 2 >= lc->seen_cap) {
+		size_t nc = lc->seen_cap ? lc->seen_cap * 2 : 1024;
+		uint64_t *nt = calloc(nc, sizeof(*nt));
+		if (!nt)
+			return false;
+		for (size_t i = 0; i < lc->seen_cap; i++) {
+			uint64_t k = lc->seen[i];
+			if (!k)
+				continue;
+			size_t h = (size_t)(k * 0x9e3779b97f4a7c15ULL) & (nc - 1);
+			while (nt[h])
+				h = (h + 1) & (nc - 1);
+			nt[h] = k;
+		}
+		free(lc->seen);
+		lc->seen = nt;
+		lc->seen_cap = nc;
+	}
+	size_t h = (size_t)(key * 0x9e3779b97f4a7c15ULL) & (lc->seen_cap - 1);
+	while (lc->seen[h]) {
+		if (lc->seen[h] == key)
+			return true;
+		h = (h + 1) & (lc->seen_cap - 1);
+	}
+	lc->seen[h] = key;
+	lc->seen_n++;
+	return false;
+}
 
 static void one_rule(struct load_ctx *lc, const char *file, long line, const char *text, size_t len)
 {
@@ -253,6 +290,14 @@ static void one_rule(struct load_ctx *lc, const char *file, long line, const cha
 		if (lc->report)
 			mm_rule_report_rejected(lc->report, "net", file, line, NULL, "limit: too many rules",
 						"too many rules");
+		rule_release(&r);
+		return;
+	}
+	if (seen_before(lc, r.gid, r.sid)) {
+		snprintf(idbuf, sizeof(idbuf), "sid:%u", r.sid);
+		if (lc->report)
+			mm_rule_report_rejected(lc->report, "net", file, line, idbuf, "duplicate sid",
+						"a rule with this gid and sid is already loaded");
 		rule_release(&r);
 		return;
 	}
@@ -848,11 +893,9 @@ int net_rules_load(struct net_rules **out, const struct mm_engine_env *env, stru
 			goto out;
 	}
 	if (rs->n == 0) {
-		mm_sha256_release(&lc.sha);
 		if (lc.report)
 			mm_rule_report_loaded(lc.report, "net", 0);
-		net_rules_free(rs);
-		return 0;
+		goto out;	/* no rules: *out stays NULL */
 	}
 	rc = finish_load(rs, &lc, diag);
 	if (rc)
@@ -860,6 +903,8 @@ int net_rules_load(struct net_rules **out, const struct mm_engine_env *env, stru
 	*out = rs;
 	rs = NULL;
 out:
+	mm_sha256_release(&lc.sha);
+	free(lc.seen);
 	net_rules_free(rs);
 	return rc;
 }
@@ -882,6 +927,8 @@ int net_rules_load_text(struct net_rules **out, const char *text, size_t len,
 	mm_sha256_update(&lc.sha, text, len);
 	load_text(&lc, "<text>", text, len);
 	rc = finish_load(rs, &lc, &diag);
+	mm_sha256_release(&lc.sha);
+	free(lc.seen);
 	if (rc) {
 		net_rules_free(rs);
 		return rc;

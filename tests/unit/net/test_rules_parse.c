@@ -177,17 +177,22 @@ static void test_multiline_and_report(void **state)
 		"  content:\"abc\"; sid:1;)\n"
 		"alert tcp any any -> any any (msg:\"bad\"; weird_kw; sid:2;)\n"
 		"   # indented comment\n"
-		"alert http any any -> any any (msg:\"two\"; http.host; content:\"h\"; sid:3;)\n";
+		"alert http any any -> any any (msg:\"two\"; http.host; content:\"h\"; sid:3;)\n"
+		"alert tcp any any -> any any (msg:\"dup\"; content:\"x\"; sid:1;)\n"
+		"alert tcp any any -> any any (msg:\"other gid\"; content:\"x\"; sid:1; gid:3;)\n";
 	struct mm_rule_report *rep = mm_rule_report_new();
 	struct net_rules *r = NULL;
 	assert_int_equal(net_rules_load_text(&r, text, strlen(text), NULL, rep), 0);
 	assert_non_null(r);
-	assert_int_equal(net_rules_count(r), 2);
-	assert_int_equal(mm_rule_report_rejected_count(rep, "net"), 1);
+	assert_int_equal(net_rules_count(r), 3);
+	assert_int_equal(mm_rule_report_rejected_count(rep, "net"), 2);
 	const struct mm_rule_problem *p = mm_rule_report_problem(rep, 0);
 	assert_int_equal(p->line, 5);
 	assert_string_equal(p->rule_id, "sid:2");
 	assert_string_equal(p->reason_key, "unsupported keyword: weird_kw");
+	p = mm_rule_report_problem(rep, 1);
+	assert_int_equal(p->line, 8);
+	assert_string_equal(p->reason_key, "duplicate sid");
 	assert_int_equal(strlen(net_rules_id(r)), 64);
 	net_rules_free(r);
 	mm_rule_report_free(rep);
