@@ -1,0 +1,50 @@
+#!/bin/sh
+# incidents_collect.sh — `mamori collect` against a real redis-server on
+# 127.0.0.1 (random port, temporary directory, no persistence). Two
+# "sensors" append alerts to the stream the way the sink does (redis-cli
+# XADD with fields type, id, json); one alert is appended twice (same
+# stable id), one entry is malformed. collect must store each alert once,
+# acknowledge every entry (nothing pending), count the bad one, build the
+# incidents of both hosts, and a second collect must add nothing.
+set -eu
+: "${MAMORI_BIN:?}"
+command -v redis-server > /dev/null || { echo "SKIP: no redis-server"; exit 0; }
+T=$(mktemp -d)
+PORT=$(( 20000 + $$ % 30000 ))
+cleanup() {
+	[ -n "${RPID:-}" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$T" > "$T/redis.log" 2>&1 &
+RPID=$!
+i=0
+until redis-cli -p "$PORT" ping > /dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "redis-server did not start"; sleep 0.1
+done
+R="redis-cli -p $PORT"
+add() { # add HOST N
+	j="{\"@timestamp\":\"2023-11-14T22:1$2:00.000000Z\",\"event\":{\"kind\":\"alert\",\"module\":\"logs\",\"severity\":73},\"rule\":{\"id\":\"mamori.test.r$2\",\"name\":\"r$2\",\"category\":\"miner\"},\"mamori\":{\"level\":\"high\"},\"host\":{\"name\":\"$1\"}}"
+	id=$(printf '%s' "$1-$2" | sha256sum | cut -c1-64)
+	$R XADD mm:fleet '*' type alert id "$id" json "$j" > /dev/null
+}
+for n in 0 1 2 3 4; do add sensor-a "$n"; add sensor-b "$n"; done
+add sensor-a 2                                  # a duplicate (same stable id)
+$R XADD mm:fleet '*' type alert id short json '{}' > /dev/null   # malformed
+$R XADD mm:fleet '*' type incident id "$(printf x | sha256sum | cut -c1-64)" json '{}' > /dev/null
+
+"$MAMORI_BIN" collect --redis "redis://127.0.0.1:$PORT/mm:fleet" --db "$T/central.db" --idle 1 2> "$T/collect.log" \
+	|| { cat "$T/collect.log" >&2; fail "collect failed"; }
+cat "$T/collect.log"
+grep -q "10 alerts stored, 1 duplicates, 13 acknowledged, 1 unreadable, 1 other" "$T/collect.log" || fail "unexpected counts"
+n=$(sqlite3 "$T/central.db" "SELECT count(*) FROM alerts")
+[ "$n" -eq 10 ] || fail "expected 10 alerts in the central store, got $n"
+p=$($R XPENDING mm:fleet mamori | head -1)
+[ "$p" -eq 0 ] || fail "$p entries left pending"
+"$MAMORI_BIN" incidents --db "$T/central.db" --no-update --format jsonl > "$T/inc.jsonl"
+[ "$(wc -l < "$T/inc.jsonl")" -eq 2 ] || fail "expected one incident per sensor host"
+"$MAMORI_BIN" collect --redis "redis://127.0.0.1:$PORT/mm:fleet" --db "$T/central.db" --idle 1 2> "$T/collect2.log"
+grep -q "0 alerts stored" "$T/collect2.log" || fail "a second collect stored again"
+echo "incidents_collect: ok"
