@@ -610,7 +610,10 @@ void net_ctx_packet(struct net_ctx *n, int64_t ts_us, const uint8_t *data, size_
 	if (n->rules_state) {
 		struct app_ctx rc = make_actx(n, f);
 		struct net_packet_view v = {
-			.dir = dir, .established = f->state == FLOW_STATE_ESTABLISHED,
+			.dir = dir,
+			/* UDP and others: once both sides have sent (as Suricata) */
+			.established = f->state == FLOW_STATE_ESTABLISHED ||
+				       (p->proto != NET_PROTO_TCP && f->pkts[0] && f->pkts[1]),
 			.ttl = p->ttl, .tcp_flags = p->tcp_flags, .icmp_type = p->icmp_type,
 			.icmp_code = p->icmp_code,
 			.is_icmp = p->proto == NET_PROTO_ICMP || p->proto == NET_PROTO_ICMPV6,
