@@ -122,6 +122,7 @@ struct live {
 
 struct ent {
 	int64_t id, first, last, count;
+	int64_t linked;		/* the incident it was last linked to */
 	bool dirty;
 };
 
@@ -136,7 +137,6 @@ struct pass {
 	struct inc_map ents;	/* role|kind|value -> index in ent */
 	struct ent *ent;
 	size_t n_ent, cap_ent;
-	struct inc_map links;	/* "inc:ent" -> 1 */
 	struct inc_map alias;	/* "ip:ADDR" -> index in alias_host */
 	char **alias_host;
 	size_t n_alias;
@@ -250,7 +250,7 @@ static int merge(struct pass *p, struct live *into, struct live *from)
 	return 0;
 }
 
-static int entity_id(struct pass *p, const struct inc_value *v, int64_t ts, int64_t *id)
+static int entity_id(struct pass *p, const struct inc_value *v, int64_t ts, size_t *ix_out)
 {
 	char k[INC_VALUE_MAX + 32];
 	bool found;
@@ -303,23 +303,23 @@ static int entity_id(struct pass *p, const struct inc_value *v, int64_t ts, int6
 		e->last = ts;
 	e->count++;
 	e->dirty = true;
-	*id = e->id;
+	*ix_out = (size_t)*ix;
 	return 0;
 }
 
-static int link(struct pass *p, int64_t incident, int64_t entity)
+/* Links an entity to an incident once; the entity remembers the last
+ * incident it was linked to, which catches nearly every repeat without a
+ * lookup (a repeat it misses is an INSERT OR IGNORE). */
+static int link(struct pass *p, int64_t incident, size_t ent_ix)
 {
-	char k[48];
-	bool found;
+	struct ent *e = &p->ent[ent_ix];
 
-	snprintf(k, sizeof(k), "%" PRId64 ":%" PRId64, incident, entity);
-	if (!inc_map_put(&p->links, k, 1, &found))
-		return MM_ENOMEM;
-	if (found)
+	if (e->linked == incident)
 		return 0;
+	e->linked = incident;
 	sqlite3_reset(p->ins_link);
 	sqlite3_bind_int64(p->ins_link, 1, incident);
-	sqlite3_bind_int64(p->ins_link, 2, entity);
+	sqlite3_bind_int64(p->ins_link, 2, e->id);
 	return sqlite3_step(p->ins_link) == SQLITE_DONE ? 0 : MM_EIO;
 }
 
@@ -477,11 +477,11 @@ static int assign(struct pass *p, const struct inc_extract *x)
 
 	for (i = 0; i < x->n_values; i++) {
 		const struct inc_value *v = &x->values[i];
-		int64_t eid;
+		size_t eix;
 
-		rc = entity_id(p, v, x->ts, &eid);
+		rc = entity_id(p, v, x->ts, &eix);
 		if (!rc)
-			rc = link(p, p->live[target].id, eid);
+			rc = link(p, p->live[target].id, eix);
 		if (rc)
 			return rc;
 		if (!v->key)
@@ -727,7 +727,6 @@ int incident_db_correlate(struct incident_db *db, int64_t window_us,
 	inc_map_init(&p.incs);
 	inc_map_init(&p.keys);
 	inc_map_init(&p.ents);
-	inc_map_init(&p.links);
 	inc_map_init(&p.alias);
 	x = malloc(sizeof(*x));
 	if (!x) {
@@ -827,7 +826,6 @@ out:
 	inc_map_release(&p.incs);
 	inc_map_release(&p.keys);
 	inc_map_release(&p.ents);
-	inc_map_release(&p.links);
 	inc_map_release(&p.alias);
 	while (p.n_alias)
 		free(p.alias_host[--p.n_alias]);
