@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 static const char scan_usage[] =
-	"usage: mamori scan [-j N] [-r RULES]... [--no-bundled-rules] [--format text|jsonl]\n"
+	"usage: mamori scan [-j N] [-r RULES]... [--no-bundled-rules] [--format text|jsonl|eve]\n"
 	"                   [-o FILE] [-q] [--deterministic] [-x] [--exclude GLOB]...\n"
 	"                   [--max-size SIZE] [--timeout SEC] [--changed] [--db FILE | --no-db]\n"
 	"                   [-c FILE] [--set KEY=VALUE]... [--log TYPES] [--level LEVEL]\n"
@@ -33,7 +33,8 @@ static const char scan_usage[] =
 	"  -j, --threads N        worker threads (default: one per CPU)\n"
 	"  -r, --rules FILE|DIR   extra rule files for the engines (repeatable)\n"
 	"      --no-bundled-rules do not load the rules shipped with mamori\n"
-	"      --format FMT       text (default on a terminal) or jsonl\n"
+	"      --format FMT       text (default on a terminal), jsonl, or eve (jsonl plus\n"
+	"                         Suricata-EVE alert records of the network rules)\n"
 	"  -o, --output FILE      write alerts to FILE instead of standard output\n"
 	"  -q, --quiet            no progress line, no summary\n"
 	"      --deterministic    stable order, no wall-clock values (golden tests)\n"
@@ -441,6 +442,8 @@ static int scan_run(int argc, char **argv)
 	size_t n_excludes = 0;
 	char *exclude_csv = NULL, *args = NULL;
 	const char *format = NULL, *output = NULL, *db = NULL, *log_types = NULL;
+	bool eve = false;
+	char eve_types[512];
 	const char *summary_json = NULL;
 	bool quiet = false, one_fs = false, no_db = false, want_changed = false;
 	bool threads_set = false, max_set = false, timeout_set = false;
@@ -471,11 +474,14 @@ static int scan_run(int argc, char **argv)
 			threads_set = true;
 			break;
 		case OPT_FORMAT:
-			if (cli_parse_format(optarg) < 0) {
-				fprintf(stderr, "mamori scan: --format is text or jsonl\n");
+			/* eve: JSON lines plus Suricata-EVE alert records of
+			 * the network rules (record type "eve") */
+			eve = !strcmp(optarg, "eve");
+			if (!eve && cli_parse_format(optarg) < 0) {
+				fprintf(stderr, "mamori scan: --format is text, jsonl or eve\n");
 				return CLI_EXIT_USAGE;
 			}
-			format = optarg;
+			format = eve ? "jsonl" : optarg;
 			break;
 		case 'o':
 			output = optarg;
@@ -638,6 +644,11 @@ static int scan_run(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "mamori: out of memory\n");
 		goto out;
+	}
+	if (eve) {
+		snprintf(eve_types, sizeof(eve_types), "%s%seve", log_types ? log_types : "",
+			 log_types ? "," : "");
+		log_types = eve_types;
 	}
 	if (log_types && mm_output_want_records(out, log_types)) {
 		fprintf(stderr, "mamori scan: bad --log list\n");
