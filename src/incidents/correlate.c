@@ -49,6 +49,12 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS inc_keys_incident ON inc_keys(incident_id);"
 	"CREATE TABLE IF NOT EXISTS inc_aliases(ip TEXT PRIMARY KEY, host TEXT);";
 
+const struct mm_config_default incidents_config_defaults[] = {
+	{ INCIDENTS_WINDOW_KEY, "86400",
+	  "seconds: alerts sharing a host, victim address, file hash or image this close are one incident" },
+	{ NULL, NULL, NULL },
+};
+
 int inc_exec(struct incident_db *db, const char *sql)
 {
 	return sqlite3_exec(db->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : MM_EIO;

@@ -37,6 +37,10 @@
 #define INCIDENTS_WINDOW_DEFAULT 86400
 #define INCIDENTS_WINDOW_KEY "incidents.window"
 
+/* The module's configuration keys, for mm_config_declare() (the program
+ * declares them so that `--set incidents.window=N` and mamori.yaml work). */
+extern const struct mm_config_default incidents_config_defaults[];
+
 struct incident_db;
 
 /* Opens the database (creating the module's tables; the store's tables
