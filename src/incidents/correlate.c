@@ -519,6 +519,7 @@ static const int level_points[MM_LEVEL_COUNT] = { 1, 5, 15, 30, 45 };
 
 struct phrase {
 	int stage;
+	int level;
 	int64_t order;
 	char text[INC_STEP_MAX];
 };
@@ -534,7 +535,23 @@ static int phrase_cmp(const void *a, const void *b)
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-#define MAX_PHRASES 8
+#define MAX_PHRASES 24	/* candidates */
+#define SUMMARY_PHRASES 8
+#define STAGE_PHRASES 2
+
+/* stage, then the most severe first, then the earliest */
+static int rank_cmp(const void *a, const void *b)
+{
+	const struct phrase *x = a, *y = b;
+	int sx = x->stage < 0 ? INC_STAGE_COUNT : x->stage;
+	int sy = y->stage < 0 ? INC_STAGE_COUNT : y->stage;
+
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	if (x->level != y->level)
+		return x->level > y->level ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
 #define MAX_LABELS 16
 
 /* Recomputes one incident's record from its alerts. */
@@ -559,7 +576,6 @@ static int finish_incident(struct pass *p, sqlite3_stmt *sel, sqlite3_stmt *upd,
 		int lv = sqlite3_column_int(sel, 1);
 		int stg = sqlite3_column_int(sel, 2);
 		const char *step = inc_col_text(sel, 3), *lab = inc_col_text(sel, 4);
-		int si = stg >= 0 && stg < INC_STAGE_COUNT ? stg : INC_STAGE_COUNT;
 
 		if (n == 0)
 			first = ts;
@@ -569,15 +585,15 @@ static int finish_incident(struct pass *p, sqlite3_stmt *sel, sqlite3_stmt *upd,
 			level = lv;
 		if (stg >= 0 && stg < INC_STAGE_COUNT)
 			stages |= 1u << stg;
-		if (step && *step && per_stage[si] < 3 && n_ph < MAX_PHRASES) {
+		if (step && *step && n_ph < MAX_PHRASES) {
 			for (i = 0; i < n_ph && strcmp(ph[i].text, step); i++)
 				;
 			if (i == n_ph) {
 				ph[n_ph].stage = stg;
+				ph[n_ph].level = lv;
 				ph[n_ph].order = n;
 				snprintf(ph[n_ph].text, sizeof(ph[n_ph].text), "%s", step);
 				n_ph++;
-				per_stage[si]++;
 			}
 		}
 		if (lab && *lab) {
@@ -594,6 +610,23 @@ static int finish_incident(struct pass *p, sqlite3_stmt *sel, sqlite3_stmt *upd,
 	for (i = 1; i < n_lab; i++)
 		if (label_n[i] > label_n[best])
 			best = i;
+	/* keep the most severe phrases of each stage, then tell them in
+	 * chain order, and in time order within a stage */
+	qsort(ph, n_ph, sizeof(ph[0]), rank_cmp);
+	{
+		size_t kept = 0;
+
+		for (i = 0; i < n_ph && kept < SUMMARY_PHRASES; i++) {
+			int si = ph[i].stage >= 0 && ph[i].stage < INC_STAGE_COUNT ?
+				ph[i].stage : INC_STAGE_COUNT;
+
+			if (per_stage[si] >= STAGE_PHRASES)
+				continue;
+			per_stage[si]++;
+			ph[kept++] = ph[i];
+		}
+		n_ph = kept;
+	}
 	qsort(ph, n_ph, sizeof(ph[0]), phrase_cmp);
 	len = (size_t)snprintf(summary, INC_SUMMARY_MAX, "%s: ", n_lab ? labels[best] : "?");
 	for (i = 0; i < n_ph && len < INC_SUMMARY_MAX; i++)
