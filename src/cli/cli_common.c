@@ -4,6 +4,7 @@
  */
 #include "core/compat.h"
 #include "cli/cli_common.h"
+#include "incidents/incidents.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -72,7 +73,8 @@ int cli_config_load(struct cli_env *env, const struct cli_common *c)
 		return CLI_EXIT_ERROR;
 	}
 	if (mm_config_declare(env->config, mm_core_config_defaults) ||
-	    mm_config_declare(env->config, cli_defaults)) {
+	    mm_config_declare(env->config, cli_defaults) ||
+	    mm_config_declare(env->config, incidents_config_defaults)) {
 		fprintf(stderr, "mamori: cannot declare configuration keys\n");
 		return CLI_EXIT_ERROR;
 	}

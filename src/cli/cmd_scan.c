@@ -12,6 +12,7 @@
  */
 #include "core/compat.h"
 #include "cli/cli_common.h"
+#include "incidents/incidents.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -50,6 +51,9 @@ static const char scan_usage[] =
 	"      --log TYPES        also write transaction records (http,dns,... or all)\n"
 	"      --level LEVEL      print alerts of at least LEVEL (informational..critical)\n"
 	"      --summary-json FILE  also write the summary as one JSON object to FILE\n"
+	"      --redis URL        also append every alert to a Redis stream (fleet output;\n"
+	"                         spooled while Redis is unreachable)\n"
+	"      --no-incidents     do not update the store's incidents after the scan\n"
 	"\n"
 	"Exit status: 0 nothing found, 1 alerts, 2 some input was not fully examined\n"
 	"(2 wins over 1), 64 bad usage.\n";
@@ -65,6 +69,8 @@ enum {
 	OPT_LOG,
 	OPT_LEVEL,
 	OPT_SUMMARY_JSON,
+	OPT_REDIS,
+	OPT_NO_INCIDENTS,
 	OPT_HELP,
 };
 
@@ -88,6 +94,8 @@ static const struct option scan_opts[] = {
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "level", required_argument, NULL, OPT_LEVEL },
 	{ "summary-json", required_argument, NULL, OPT_SUMMARY_JSON },
+	{ "redis", required_argument, NULL, OPT_REDIS },
+	{ "no-incidents", no_argument, NULL, OPT_NO_INCIDENTS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -444,7 +452,9 @@ static int scan_run(int argc, char **argv)
 	const char *format = NULL, *output = NULL, *db = NULL, *log_types = NULL;
 	bool eve = false;
 	char eve_types[512];
-	const char *summary_json = NULL;
+	const char *summary_json = NULL, *redis_url = NULL;
+	bool no_incidents = false;
+	char spool[4200];
 	bool quiet = false, one_fs = false, no_db = false, want_changed = false;
 	bool threads_set = false, max_set = false, timeout_set = false;
 	uint64_t threads = 0, max_size = 0, timeout = 0;
@@ -524,6 +534,12 @@ static int scan_run(int argc, char **argv)
 			break;
 		case OPT_LOG:
 			log_types = optarg;
+			break;
+		case OPT_REDIS:
+			redis_url = optarg;
+			break;
+		case OPT_NO_INCIDENTS:
+			no_incidents = true;
 			break;
 		case OPT_LEVEL:
 			min_level = mm_level_parse(optarg);
@@ -696,6 +712,27 @@ static int scan_run(int argc, char **argv)
 		}
 	}
 
+	if (redis_url) {
+		struct mm_sink rs;
+		struct mm_diag d;
+		char dflt[4096];
+
+		/* the spool sits beside the store, so that a later scan resends
+		 * what Redis has not taken yet */
+		if (!db && cli_default_db(dflt, sizeof(dflt))) {
+			fprintf(stderr, "mamori scan: no HOME for the Redis spool; use --db\n");
+			goto out;
+		}
+		snprintf(spool, sizeof(spool), "%s.redis-spool", db ? db : dflt);
+		mm_diag_init(&d);
+		rc = incidents_redis_sink_open(redis_url, spool, &rs, &d);
+		if (rc || mm_output_add(out, &rs)) {
+			fprintf(stderr, "mamori scan: --redis %s: %s\n", redis_url,
+				d.reason[0] ? d.reason : mm_strerror(rc ? rc : MM_ENOMEM));
+			goto out;
+		}
+	}
+
 	memset(&so, 0, sizeof(so));
 	so.paths = (const char *const *)(argv + optind);
 	so.n_paths = (size_t)(argc - optind);
@@ -775,6 +812,20 @@ static int scan_run(int argc, char **argv)
 	if (summary_json && write_summary_json(summary_json, sum, &env, common.deterministic)) {
 		fprintf(stderr, "mamori scan: cannot write %s: %s\n", summary_json, strerror(errno));
 		sum->sink_errors++;
+	}
+	/* incidents follow the store scan after scan: correlate what this
+	 * run added (its own connection, once the store is closed) */
+	if (store && sum->alerts && !no_incidents) {
+		struct mm_diag d;
+
+		mm_output_free(out);
+		out = NULL;
+		mm_store_close(store);
+		store = NULL;
+		mm_diag_init(&d);
+		if (incidents_update(db, env.config, &d))
+			fprintf(stderr, "mamori scan: incidents in %s not updated: %s\n", db,
+				d.reason[0] ? d.reason : "error");
 	}
 	{
 		uint64_t shown = 0;
