@@ -22,7 +22,10 @@
  * Limits: lines up to STRATUM_LINE_MAX bytes (longer ones are skipped to
  * the next newline and counted); the strings kept (user, agent, algo, pool
  * host) are capped at STRATUM_STR_MAX bytes; a flow whose lines stop being
- * JSON objects STRATUM_BAD_MAX times in a row is given up.
+ * JSON objects STRATUM_BAD_MAX times in a row is given up. Performance:
+ * a line not starting with '{' is rejected without jansson; once the
+ * session is reported, later data is not parsed at all unless --log stratum
+ * wants per-call records (the counts reported are those up to the report).
  *
  * Threading: one session per flow, one thread.
  */
@@ -57,8 +60,10 @@ struct stratum_sess {
 	uint64_t submits, jobs, accepted, rejected;
 	uint64_t mining_lines;
 	uint64_t lines_cut;
+	uint64_t lines_skipped_after_report;	/* data calls not parsed */
 	unsigned bad_in_row;
 	bool reported;
+	bool log_checked, log_wanted;
 };
 
 enum m_kind { M_NONE, M_V1, M_XMR, M_ETH };
@@ -372,6 +377,11 @@ static void on_line(struct stratum_sess *s, struct app_ctx *ctx, enum app_dir di
 	}
 	if (!n)
 		return;
+	if (*l != '{') {
+		/* cannot be a JSON object: no need to ask jansson */
+		s->bad_in_row++;
+		return;
+	}
 	json_error_t e;
 	json_t *root = json_loadb(l, n, JSON_REJECT_DUPLICATES, &e);
 	if (!json_is_object(root)) {
@@ -399,6 +409,19 @@ static int stratum_data(void *sv, struct app_ctx *ctx, enum app_dir dir, const u
 {
 	struct stratum_sess *s = sv;
 	struct stratum_side *sd = &s->side[dir];
+	if (s->reported) {
+		/* Once reported, the later lines only feed --log stratum: without
+		 * it, skip them instead of parsing every share and job (the bulk
+		 * of a mining session). Decided once per session. */
+		if (!s->log_checked) {
+			s->log_wanted = ctx->scan && mm_scan_wants_record(ctx->scan, "stratum");
+			s->log_checked = true;
+		}
+		if (!s->log_wanted) {
+			s->lines_skipped_after_report++;
+			return 0;
+		}
+	}
 	while (len) {
 		const uint8_t *nl = memchr(data, '\n', len);
 		size_t take = nl ? (size_t)(nl - data) : len;
@@ -446,6 +469,8 @@ static void stratum_close(void *sv, struct app_ctx *ctx)
 {
 	struct stratum_sess *s = sv;
 	/* a final line without its newline */
+	if (s->reported && s->log_checked && !s->log_wanted)
+		return;
 	for (int d = 0; d < 2; d++) {
 		struct stratum_side *sd = &s->side[d];
 		if (!sd->skipping && sd->len && sd->line)
