@@ -116,6 +116,8 @@ struct bf_state {
 	size_t nbuckets;
 	uint64_t dropped;
 	uint64_t reports;
+	size_t ntriggered;	/* entries with triggered set: flush skips its
+				 * scan when none is pending */
 };
 
 #define BF_META(svc, what)                                                          \
@@ -539,6 +541,7 @@ static void record(struct bf_state *st, struct bf_entry *e, const struct app_ctx
 	if (!e->triggered && should_trigger(st, e, now)) {
 		e->triggered = true;
 		e->trigger_ts = now;
+		st->ntriggered++;
 	}
 }
 
@@ -588,7 +591,8 @@ void net_bruteforce_flush(struct net_ctx *n, struct mm_scan_ctx *scan, int64_t n
 	struct bf_state *st = net_ctx_slot(n, NET_CTX_BRUTEFORCE);
 	if (!st)
 		return;
-	for (size_t i = 0; i < st->n; i++) {
+	size_t still = 0;
+	for (size_t i = 0; st->ntriggered && i < st->n; i++) {
 		struct bf_entry *e = &st->e[i];
 		if (!e->triggered)
 			continue;
@@ -598,8 +602,11 @@ void net_bruteforce_flush(struct net_ctx *n, struct mm_scan_ctx *scan, int64_t n
 		} else if (now_us - e->trigger_ts >= st->conf.report_after_us) {
 			emit(st, e, scan, true);
 			burst_reset(e);
+		} else {
+			still++;
 		}
 	}
+	st->ntriggered = still;
 	if (st->n > st->conf.max_tracked / 2)
 		compact(st, now_us);
 	if (now_us >= INT64_MAX / 4 && scan && st->dropped) {
