@@ -6,9 +6,17 @@
  * standard output / -o FILE and the store, like scan. --replay FILE.jsonl
  * runs recorded requests through the same emulation offline.
  *
+ * Inline Base64/gzip payloads the honeypot decodes (as inert text) are
+ * handed to the file engine, opened here through its public table (engines
+ * do not depend on each other), one in-memory file (memfd) per payload, so
+ * its analysers' alerts (a miner command line, a script) reach the same
+ * sinks. --no-file-analysis turns that off; if the engine cannot be opened,
+ * one line on standard error and the honeypot goes on without it.
+ *
  * Exit status: 1 if an alert was raised, 0 if not, 2 on an error, 64 on a
  * bad command line.
  */
+#define _GNU_SOURCE	/* memfd_create */
 #include "core/compat.h"
 #include "cli/cli.h"
 #include "cli/cli_common.h"
@@ -19,6 +27,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static const char honeypot_usage[] =
@@ -26,7 +35,8 @@ static const char honeypot_usage[] =
 	"                       [--log FILE] [--sensor NAME] [--max-conns N] [--max-per-ip N]\n"
 	"                       [--idle-timeout S] [--request-timeout S] [--mem-cap SIZE]\n"
 	"                       [--duration S] [-o FILE] [--format text|jsonl]\n"
-	"                       [--db FILE | --no-db] [--deterministic] [-c FILE] [--set K=V]\n"
+	"                       [--db FILE | --no-db] [--deterministic] [--no-file-analysis]\n"
+	"                       [-c FILE] [--set K=V]\n"
 	"       mamori honeypot --replay FILE.jsonl [--log FILE] [options]\n"
 	"\n"
 	"Plays an exposed Docker Engine API (dockerd 20.10, API 1.41) and a Confluence\n"
@@ -51,6 +61,7 @@ static const char honeypot_usage[] =
 	"      --db FILE              the alert store (default ~/.local/share/mamori/mamori.db)\n"
 	"      --no-db                do not write the store\n"
 	"      --deterministic        no wall-clock values or random ids (replays)\n"
+	"      --no-file-analysis     do not scan decoded payloads with the file engine\n"
 	"  -c, --config FILE          configuration file\n"
 	"      --set KEY=VALUE        override one configuration key\n";
 
@@ -70,6 +81,7 @@ enum {
 	OPT_FORMAT,
 	OPT_DB,
 	OPT_NO_DB,
+	OPT_NO_FILES,
 	OPT_HELP,
 };
 
@@ -90,6 +102,7 @@ static const struct option honeypot_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "no-db", no_argument, NULL, OPT_NO_DB },
+	{ "no-file-analysis", no_argument, NULL, OPT_NO_FILES },
 	{ "deterministic", no_argument, NULL, CLI_OPT_DETERMINISTIC },
 	{ "config", required_argument, NULL, 'c' },
 	{ "set", required_argument, NULL, CLI_OPT_SET },
@@ -146,6 +159,125 @@ static void log_reopen(void *arg)
 	setvbuf(l->f, NULL, _IOFBF, 256 * 1024);
 }
 
+/* The file engine, opened for decoded payloads (honeypot_set_payload_fn). */
+struct payload_scan {
+	const struct mm_engine *engine;
+	void *state, *worker;
+	struct mm_output *out;
+	const struct mm_config *config;
+	bool deterministic;
+	uint64_t scanned, failed;
+};
+
+static int scan_payload(void *arg, const char *name, const uint8_t *data, size_t len,
+			int64_t ts_us)
+{
+	struct payload_scan *ps = arg;
+	struct mm_scan_ctx *ctx = NULL;
+	struct mm_input in;
+	size_t off = 0;
+	int fd, rc = MM_EIO;
+
+	fd = memfd_create("mamori-payload", MFD_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto out;
+		off += (size_t)w;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		goto out;
+	ctx = mm_scan_ctx_new(ps->out, ps->config, ps->deterministic, name);
+	if (!ctx) {
+		rc = MM_ENOMEM;
+		goto out;
+	}
+	memset(&in, 0, sizeof(in));
+	in.path = name;
+	in.fd = fd;
+	in.size = len;
+	in.mtime_us = ts_us;
+	in.head = data;
+	in.head_len = MM_MIN(len, (size_t)MM_CLASSIFY_HEAD);
+	in.kind = mm_classify(in.head, in.head_len, len);
+	rc = ps->engine->scan(ps->state, ps->worker, &in, ctx);
+out:
+	if (rc)
+		ps->failed++;
+	else
+		ps->scanned++;
+	mm_scan_ctx_free(ctx);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/* Opens the engine named "files"; on failure says so once and leaves ps
+ * without an engine. */
+static void payload_scan_open(struct payload_scan *ps, struct cli_env *env,
+			      const struct cli_common *c)
+{
+	static const char *const no_rules[] = { NULL };
+	const struct mm_engine *e = NULL;
+	struct mm_engine_env ee;
+	struct mm_diag d;
+	int rc;
+
+	for (size_t i = 0; cli_engines[i]; i++) {
+		if (!strcmp(cli_engines[i]->name, "files"))
+			e = cli_engines[i];
+	}
+	if (!e || !e->scan) {
+		fprintf(stderr, "mamori honeypot: no file engine in this build; decoded payloads "
+			"are only recorded\n");
+		return;
+	}
+	memset(&ee, 0, sizeof(ee));
+	ee.config = env->config;
+	ee.catalogue = env->catalogue;
+	ee.rule_report = env->report;
+	ee.rule_paths = c->n_rules ? c->rule_paths : no_rules;
+	ee.bundled_rules = !c->no_bundled_rules;
+	ee.bundled_rules_dir = env->rules_dir;
+	ee.cache_dir = env->cache_dir;
+	ee.deterministic = c->deterministic;
+	mm_diag_init(&d);
+	rc = e->open ? e->open(&ps->state, &ee, &d) : 0;
+	if (rc) {
+		fprintf(stderr, "mamori honeypot: file engine cannot start (%s%s%s); decoded payloads "
+			"are only recorded\n", mm_strerror(rc), d.reason[0] ? ": " : "", d.reason);
+		ps->state = NULL;
+		return;
+	}
+	if (e->worker_open && (rc = e->worker_open(ps->state, &ps->worker)) != 0) {
+		fprintf(stderr, "mamori honeypot: file engine cannot start a worker (%s); decoded "
+			"payloads are only recorded\n", mm_strerror(rc));
+		if (e->close)
+			e->close(ps->state);
+		ps->state = NULL;
+		ps->worker = NULL;
+		return;
+	}
+	ps->engine = e;
+	ps->config = env->config;
+	ps->deterministic = c->deterministic;
+}
+
+static void payload_scan_close(struct payload_scan *ps)
+{
+	if (!ps->engine)
+		return;
+	if (ps->engine->worker_close && ps->worker)
+		ps->engine->worker_close(ps->worker);
+	if (ps->engine->close)
+		ps->engine->close(ps->state);
+	ps->engine = NULL;
+}
+
 static bool parse_secs(const char *s, uint32_t *ms)
 {
 	uint64_t v;
@@ -191,7 +323,8 @@ static int honeypot_cmd(int argc, char **argv)
 	size_t n_docker = 0, n_confl = 0;
 	const char *user = "nobody", *replay = NULL, *sensor = NULL, *output = NULL;
 	const char *format = NULL, *db = NULL;
-	bool no_db = false;
+	bool no_db = false, no_files = false;
+	struct payload_scan ps;
 	uint32_t duration_ms = 0;
 	FILE *fout = stdout;
 	int64_t run_id = 0;
@@ -202,6 +335,7 @@ static int honeypot_cmd(int argc, char **argv)
 
 	memset(&common, 0, sizeof(common));
 	memset(&env, 0, sizeof(env));
+	memset(&ps, 0, sizeof(ps));
 	honeypot_config_defaults(&cfg);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "o:c:r:", honeypot_opts, NULL)) != -1) {
@@ -277,6 +411,9 @@ static int honeypot_cmd(int argc, char **argv)
 			break;
 		case OPT_NO_DB:
 			no_db = true;
+			break;
+		case OPT_NO_FILES:
+			no_files = true;
 			break;
 		case OPT_HELP:
 			fputs(honeypot_usage, stdout);
@@ -381,6 +518,12 @@ static int honeypot_cmd(int argc, char **argv)
 	}
 	honeypot_set_record_fn(hp, log_record, &rlog);
 	honeypot_set_flush_fn(hp, log_flush, &rlog);
+	if (!no_files) {
+		ps.out = out;
+		payload_scan_open(&ps, &env, &common);
+		if (ps.engine)
+			honeypot_set_payload_fn(hp, scan_payload, &ps);
+	}
 
 	if (replay) {
 		struct mm_diag d;
@@ -431,11 +574,15 @@ static int honeypot_cmd(int argc, char **argv)
 			st->connections, st->requests, st->records, st->records_failed + rlog.failed, st->alerts,
 			st->refused_total, st->refused_per_ip, st->closed_timeout, st->bad_requests,
 			st->truncated_bodies, st->mem_refused);
+		if (ps.engine)
+			fprintf(stderr, "mamori honeypot: %" PRIu64 " decoded payloads scanned by the "
+				"file engine (%" PRIu64 " failed)\n", ps.scanned, ps.failed);
 	}
 	mm_output_flush(out);
 	rc = mm_output_alert_count(out) ? CLI_EXIT_FOUND : CLI_EXIT_CLEAN;
 out:
 	honeypot_free(hp);
+	payload_scan_close(&ps);
 	mm_output_free(out);
 	if (store) {
 		struct mm_store_run run;

@@ -506,6 +506,7 @@ static void alert_create(struct hp_session *s, const struct hp_req *q, struct cr
 	hp_ind_json(&ind, &j);
 	const char *ev = evidence_end(&j);
 	hp_alert(s, rule, level, reason, ev, ind.urls.n ? ind.urls.v[0] : NULL);
+	hp_payloads(s, &ind);
 	hp_ind_release(&ind);
 	mm_buf_release(&envb);
 }
@@ -883,6 +884,7 @@ static void container_create(struct hp_session *s, const struct hp_req *q,
 			hp_ind_json(&ind, &j);
 			hp_alert(s, HP_RULE_CREATE, MM_LEVEL_LOW, "unparsable container create request",
 				 evidence_end(&j), NULL);
+			hp_payloads(s, &ind);
 			hp_ind_release(&ind);
 		}
 		goto out;

@@ -115,4 +115,15 @@ void honeypot_stop(struct honeypot *hp);
 int honeypot_replay(struct honeypot *hp, const char *path, uint64_t *requests,
 		    uint64_t *skipped, struct mm_diag *diag);
 
+/* Optional: called with the bytes of each inline Base64 (or Base64+gzip)
+ * payload decoded from a request (bounded by the indicator caps: at most
+ * HP_PAYLOADS_MAX = 4 per request, each at most 64 KiB), for a caller that
+ * wants to analyse them further (the CLI hands them to the file engine).
+ * name is "honeypot:<session>:<request>!decoded-N"; ts_us the request
+ * time (0 with deterministic). The bytes are inert text: nothing runs.
+ * The return value is ignored. */
+typedef int honeypot_payload_fn(void *arg, const char *name, const uint8_t *data, size_t len,
+				int64_t ts_us);
+void honeypot_set_payload_fn(struct honeypot *hp, honeypot_payload_fn *fn, void *arg);
+
 #endif

@@ -6,8 +6,9 @@
  * and scanned again one level deeper. Nothing is fetched, resolved or run.
  *
  * Limits: HP_IND_MAX values per kind (the rest counted as dropped), 8
- * decodes per request, 48 KiB decoded and 64 KiB inflated per payload, 4 KiB
- * of decoded text kept, two levels of nesting. Input: hostile text.
+ * decodes per request, 48 KiB decoded and 64 KiB inflated per payload, all
+ * of it kept for the payload hook (hp_payloads) but 4 KiB of each written
+ * into records, two levels of nesting. Input: hostile text.
  * Threading: pure, per-call state.
  */
 #include "core/compat.h"
@@ -325,8 +326,7 @@ static void scan_base64(struct hp_ind *in, const char *t, size_t len, int depth)
 		}
 		if (!printable(text, tlen))
 			continue;
-		hp_ind_add(&in->decoded, (const char *)text, MM_MIN(tlen, (size_t)DECODED_KEEP),
-			   how);
+		hp_ind_add(&in->decoded, (const char *)text, tlen, how);
 		scan_depth(in, (const char *)text, tlen, depth + 1);
 	}
 	free(dec);
@@ -393,7 +393,8 @@ void hp_ind_json(const struct hp_ind *in, struct mm_json *j)
 		for (size_t i = 0; i < in->decoded.n; i++) {
 			mm_json_object_begin(j, NULL);
 			mm_json_str(j, "encoding", in->decoded.tag[i]);
-			mm_json_str(j, "text", in->decoded.v[i]);
+			mm_json_strn(j, "text", in->decoded.v[i],
+				     MM_MIN(strlen(in->decoded.v[i]), (size_t)DECODED_KEEP));
 			mm_json_object_end(j);
 		}
 		mm_json_array_end(j);

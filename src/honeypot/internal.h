@@ -109,6 +109,8 @@ struct honeypot {
 	bool records_dirty;
 	void (*flush_fn)(void *);
 	void *flush_arg;
+	honeypot_payload_fn *payload_fn;	/* decoded payloads, or NULL */
+	void *payload_arg;
 };
 
 /* One HTTP request being received. Header lines are kept as
@@ -212,6 +214,11 @@ void hp_new_id(struct honeypot *hp, const char *kind, char out[65]);
 int64_t hp_now(const struct honeypot *hp);
 /* True if (src_ip, key) was seen recently; remembers it otherwise. */
 bool hp_dedupe_seen(struct honeypot *hp, const char *src_ip, const void *key, size_t len);
+/* Hands the decoded payloads of in (at most HP_PAYLOADS_MAX) to the
+ * payload hook, if one is set. */
+#define HP_PAYLOADS_MAX 4
+struct hp_ind;
+void hp_payloads(struct hp_session *s, const struct hp_ind *in);
 
 /* indicators.c */
 #define HP_IND_MAX 32

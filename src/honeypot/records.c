@@ -256,6 +256,27 @@ void honeypot_set_flush_fn(struct honeypot *hp, void (*fn)(void *arg), void *arg
 	hp->flush_arg = arg;
 }
 
+void honeypot_set_payload_fn(struct honeypot *hp, honeypot_payload_fn *fn, void *arg)
+{
+	hp->payload_fn = fn;
+	hp->payload_arg = arg;
+}
+
+void hp_payloads(struct hp_session *s, const struct hp_ind *in)
+{
+	struct honeypot *hp = s->hp;
+	char name[128];
+
+	if (!hp->payload_fn)
+		return;
+	for (size_t i = 0; i < in->decoded.n && i < HP_PAYLOADS_MAX; i++) {
+		snprintf(name, sizeof(name), "honeypot:%s:%" PRIu64 "!decoded-%zu", s->id, s->requests,
+			 i + 1);
+		hp->payload_fn(hp->payload_arg, name, (const uint8_t *)in->decoded.v[i],
+			       strlen(in->decoded.v[i]), hp_now(hp));
+	}
+}
+
 const struct honeypot_stats *honeypot_stats(const struct honeypot *hp)
 {
 	return &hp->stats;

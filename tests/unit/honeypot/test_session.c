@@ -3,7 +3,8 @@
  * headers and bodies, the create/pull/create sequence, attach and exec
  * upgrades with 8-byte frames, keep-alive with pipelining, the limits
  * (header count, body kept, memory), Confluence CVE-2019-3396 replies and
- * alerts, records with Cowrie's shared keys, and indicator extraction.
+ * alerts, records with Cowrie's shared keys, indicator extraction, and the
+ * payload hook (decoded payloads handed over whole, at most four a request).
  */
 #include "core/compat.h"
 #include "honeypot/honeypot.h"
@@ -462,6 +463,77 @@ static void test_indicators(void **state)
 	assert_non_null(strstr(a, "\"images\":[\"busybox\"]"));
 }
 
+struct payloads {
+	size_t n;
+	size_t len[8];
+	char name[8][128];
+	bool ok[8];
+};
+
+static int payload_fn(void *arg, const char *name, const uint8_t *data, size_t len, int64_t ts)
+{
+	struct payloads *p = arg;
+
+	(void)ts;
+	if (p->n < 8) {
+		snprintf(p->name[p->n], sizeof(p->name[0]), "%s", name);
+		p->len[p->n] = len;
+		/* payload k (1-based) is "payload-k " then 'k' repeated */
+		p->ok[p->n] = len > 10 && !memcmp(data, "payload-", 8) && data[len - 1] == data[8];
+	}
+	p->n++;
+	return 0;
+}
+
+static void test_payload_hook(void **state)
+{
+	struct fx *f = *state;
+	static char text[7000], b64[6][9400], body[60000], req[61000];
+	struct payloads p;
+	size_t o;
+
+	memset(&p, 0, sizeof(p));
+	honeypot_set_payload_fn(f->hp, payload_fn, &p);
+	reset();
+	exchange(f, HONEYPOT_DOCKER, "192.0.2.8",
+		 "POST /images/create?fromImage=busybox HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+	/* six payloads; the first 6000 bytes long (over the 4 KiB kept in
+	 * records), the others short */
+	for (int k = 0; k < 6; k++) {
+		size_t n = k == 0 ? 6000 : 40;
+		int h = snprintf(text, sizeof(text), "payload-%d ", k + 1);
+		memset(text + h, '0' + k + 1, n - (size_t)h);
+		mm_base64_encode((const uint8_t *)text, n, b64[k]);
+	}
+	o = (size_t)snprintf(body, sizeof(body), "{\"Image\":\"busybox\",\"Cmd\":[\"sh\",\"-c\",\"");
+	for (int k = 0; k < 6; k++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o, "echo %s | base64 -d | sh; ", b64[k]);
+	snprintf(body + o, sizeof(body) - o, "\"]}");
+	reset();
+	post(req, sizeof(req), "/containers/create", body);
+	exchange(f, HONEYPOT_DOCKER, "192.0.2.8", req);
+	assert_int_equal(cap.n_alerts, 1);
+	assert_int_equal(p.n, 4);
+	assert_int_equal(p.len[0], 6000);
+	for (size_t i = 0; i < 4; i++) {
+		assert_true(p.ok[i]);
+		assert_non_null(strstr(p.name[i], "!decoded-"));
+		assert_int_equal(strncmp(p.name[i], "honeypot:", 9), 0);
+	}
+	assert_int_equal(p.len[1], 40);
+	/* the record keeps 4 KiB of the long one */
+	const char *t = strstr(cap.alerts.ptr, "\"text\":\"payload-1 ");
+	assert_non_null(t);
+	const char *e = strchr(t + 8, '"');
+	assert_non_null(e);
+	assert_int_equal((size_t)(e - t - 8), 4096);
+	/* without a hook nothing is handed over */
+	honeypot_set_payload_fn(f->hp, NULL, NULL);
+	memset(&p, 0, sizeof(p));
+	exchange(f, HONEYPOT_DOCKER, "192.0.2.9", req);
+	assert_int_equal(p.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +544,7 @@ int main(void)
 		cmocka_unit_test(test_memory_cap),
 		cmocka_unit_test(test_confluence),
 		cmocka_unit_test(test_indicators),
+		cmocka_unit_test(test_payload_hook),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
