@@ -384,6 +384,8 @@ out:
 	return rc;
 }
 
+static int state_set(struct incident_db *db, const char *name, int64_t v);
+
 int incident_db_alias(struct incident_db *db, const char *host, const char *ip,
 		      struct mm_diag *diag)
 {
@@ -392,18 +394,36 @@ int incident_db_alias(struct incident_db *db, const char *host, const char *ip,
 
 	if (!host || !*host || !ip || !*ip)
 		return mm_diag_set(diag, MM_EINVAL, NULL, -1, -1, "an alias needs a host name and an address");
-	if (inc_prepare(db, "INSERT OR REPLACE INTO inc_aliases(ip, host) VALUES(?, lower(?))", &s)) {
+	/* INSERT OR IGNORE + UPDATE ... WHERE host differs: the change count
+	 * says whether the alias is new or changed */
+	if (inc_exec(db, "BEGIN IMMEDIATE") ||
+	    inc_prepare(db, "INSERT INTO inc_aliases(ip, host) VALUES(?1, lower(?2))"
+			" ON CONFLICT(ip) DO UPDATE SET host=excluded.host"
+			" WHERE host IS NOT excluded.host", &s)) {
 		rc = MM_EIO;
 	} else {
 		sqlite3_bind_text(s, 1, ip, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, host, -1, SQLITE_STATIC);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			rc = MM_EIO;
+		/* A new alias changes which alerts belong together, also for
+		 * alerts already correlated (a scan updates incidents before
+		 * anyone names the host): start the grouping again from the
+		 * first alert. Incident ids are never reused (AUTOINCREMENT). */
+		else if (sqlite3_changes(db->db) > 0 &&
+			 (inc_exec(db, "DELETE FROM inc_links; DELETE FROM inc_keys;"
+				       " DELETE FROM inc_alerts; DELETE FROM inc_incidents;"
+				       " DELETE FROM inc_entities;") ||
+			  state_set(db, "last_alert_id", 0)))
+			rc = MM_EIO;
 	}
 	if (rc)
 		mm_diag_set(diag, rc, db->path, -1, -1, "cannot store the alias: %s",
 			    sqlite3_errmsg(db->db));
 	sqlite3_finalize(s);
+	if (inc_exec(db, rc ? "ROLLBACK" : "COMMIT") && !rc)
+		rc = mm_diag_set(diag, MM_EIO, db->path, -1, -1, "cannot store the alias: %s",
+				 sqlite3_errmsg(db->db));
 	return rc;
 }
 

@@ -125,10 +125,10 @@ static void test_merge_and_alias(void **state)
 	assert_int_equal(incident_db_open(&db, path, NULL), 0);
 	assert_int_equal(incident_db_correlate(db, 0, &s, NULL), 0);
 	assert_int_equal(s.incidents_new, 2);
-	assert_int_equal(incident_db_alias(db, "ws05", "192.0.2.5", NULL), 0);
 	incident_db_close(db);
 
-	/* a stratum alert from 192.0.2.5 (aliased to ws05) joins both: merge */
+	/* a stratum alert of host ws05 from 192.0.2.5 shares a key with each:
+	 * the two incidents merge */
 	st = NULL;
 	{
 		struct mm_diag d;
@@ -154,6 +154,49 @@ static void test_merge_and_alias(void **state)
 	/* critical 45 + three stages 30 */
 	assert_int_equal(json_integer_value(json_object_get(inc, "score")), 75);
 	assert_int_equal(json_array_size(json_object_get(inc, "chain")), 3);
+	json_decref(arr);
+	incident_db_close(db);
+	th_remove(path);
+}
+
+/* An alias named after the alerts were correlated (a scan updates the
+ * incidents before anyone tells mamori that 192.0.2.5 is ws05) regroups
+ * them: the two incidents become one, and naming the same alias again
+ * changes nothing. */
+static void test_alias_later(void **state)
+{
+	char path[256];
+	int64_t run;
+	struct mm_store *st = th_store(path, sizeof(path), &run);
+	struct incident_db *db = NULL;
+	struct incidents_stats s;
+	json_t *arr;
+	const int64_t t0 = 1700000000;
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(th_add(st, run, &(struct th_alert){ .ts_s = t0 + 60, .module = "logs",
+		.host = "WS05", .tactic = "persistence", .level = MM_LEVEL_HIGH, .rule = "schtask" }), 0);
+	assert_int_equal(th_add(st, run, &(struct th_alert){ .ts_s = t0, .src = "198.51.100.9",
+		.dst = "192.0.2.5", .category = "exploit", .level = MM_LEVEL_HIGH, .rule = "exploit" }), 0);
+	mm_store_close(st);
+	assert_int_equal(incident_db_open(&db, path, NULL), 0);
+	assert_int_equal(incident_db_correlate(db, 0, &s, NULL), 0);
+	arr = list(db);
+	assert_int_equal(json_array_size(arr), 2);
+	json_decref(arr);
+	assert_int_equal(incident_db_alias(db, "ws05", "192.0.2.5", NULL), 0);
+	assert_int_equal(incident_db_correlate(db, 0, &s, NULL), 0);
+	arr = list(db);
+	assert_int_equal(json_array_size(arr), 1);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(arr, 0), "alerts")), 2);
+	json_decref(arr);
+	/* the same alias again: nothing to redo */
+	assert_int_equal(incident_db_alias(db, "WS05", "192.0.2.5", NULL), 0);
+	assert_int_equal(incident_db_correlate(db, 0, &s, NULL), 0);
+	assert_int_equal(s.incidents_new, 0);
+	arr = list(db);
+	assert_int_equal(json_array_size(arr), 1);
 	json_decref(arr);
 	incident_db_close(db);
 	th_remove(path);
@@ -267,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_window_and_keys),
 		cmocka_unit_test(test_merge_and_alias),
+		cmocka_unit_test(test_alias_later),
 		cmocka_unit_test(test_property_random_streams),
 	};
 
