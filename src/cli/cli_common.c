@@ -249,15 +249,27 @@ int cli_default_db(char *buf, size_t n)
 {
 	const char *xdg = getenv("XDG_DATA_HOME");
 	const char *home = getenv("HOME");
-	int w;
+	const char *base, *tail;
+	size_t lb, lt;
 
-	if (xdg && *xdg == '/')
-		w = snprintf(buf, n, "%s/mamori/mamori.db", xdg);
-	else if (home && *home)
-		w = snprintf(buf, n, "%s/.local/share/mamori/mamori.db", home);
-	else
+	if (xdg && *xdg == '/') {
+		base = xdg;
+		tail = "/mamori/mamori.db";
+	} else if (home && *home) {
+		base = home;
+		tail = "/.local/share/mamori/mamori.db";
+	} else {
 		return MM_ENOENT;
-	return w < 0 || (size_t)w >= n ? MM_ELIMIT : 0;
+	}
+	/* lengths checked by hand: snprintf here makes gcc -O3 warn about a
+	 * truncation the check below already handles */
+	lb = strlen(base);
+	lt = strlen(tail);
+	if (lb + lt >= n)
+		return MM_ELIMIT;
+	memcpy(buf, base, lb);
+	memcpy(buf + lb, tail, lt + 1);
+	return 0;
 }
 
 int cli_expand_home(const char *in, char *buf, size_t n)
