@@ -155,6 +155,9 @@ static void preview(struct hp_session *s, const struct hp_req *q, struct hp_repl
 	mm_json_object_end(&j);
 	hp_alert(s, HP_RULE_CONFLUENCE, -1, reason, mm_json_finish(&j) ? NULL : hp->scratch.ptr,
 		 strstr(tmpl, "://") ? tmpl : NULL);
+	/* decoded payloads of the parameters (a base64 cmd) go to the file
+	 * analysers too, as for Docker create bodies */
+	hp_payloads(s, &ind);
 
 	/* what the vulnerable server renders */
 	mm_buf_append_str(&page, "<div class=\"wiki-content\">\n");

