@@ -9,105 +9,10 @@
 
 #include "core/core.h"
 #include "files/analyser.h"
+#include "fb_harness.h"
 #include "files/lnk.h"
 
 extern const struct file_analyser file_analyser_lnk;
-
-/* --- harness: runs an analyser through a real output and scan ctx ------ */
-#define CAP_ALERTS 16
-struct cap {
-	char alerts[CAP_ALERTS][16384];
-	int n;
-	int partials;
-};
-
-static int cap_alert(void *st, const struct mm_alert *a, const char *json, size_t len)
-{
-	struct cap *c = st;
-
-	(void)a;
-	if (c->n < CAP_ALERTS) {
-		snprintf(c->alerts[c->n], sizeof c->alerts[0], "%.*s", (int)len, json);
-		c->n++;
-	}
-	return 0;
-}
-
-static int cap_skip(void *st, const char *path, enum mm_skip why, bool partial,
-		    const char *detail)
-{
-	struct cap *c = st;
-
-	(void)path;
-	(void)why;
-	(void)detail;
-	if (partial)
-		c->partials++;
-	return 0;
-}
-
-static uint8_t *load_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static uint8_t *load_gen(const char *rel, size_t *len)
-{
-	char path[4096];
-	const char *gen = getenv("MAMORI_GEN_DIR");
-
-	assert_non_null(gen);
-	snprintf(path, sizeof path, "%s/%s", gen, rel);
-	return load_file(path, len);
-}
-
-static void run_analyser(const struct file_analyser *an, const char *name, const uint8_t *d,
-			 size_t n, enum mm_kind kind, struct cap *c)
-{
-	struct mm_alert_json_opts opts = { 0, "0.1.0", "test" };
-	struct mm_output *out = mm_output_new(&opts);
-	/* no configuration: analysers must work with their defaults */
-	const struct mm_config *cfg = NULL;
-	struct mm_sink sink = { "cap", c, cap_alert, cap_skip, NULL, NULL, NULL };
-	struct mm_scan_ctx *ctx;
-	struct file_view v;
-	void *w = NULL;
-
-	memset(c, 0, sizeof *c);
-	assert_non_null(out);
-	assert_int_equal(mm_output_add(out, &sink), 0);
-	ctx = mm_scan_ctx_new(out, cfg, true, name);
-	assert_non_null(ctx);
-	memset(&v, 0, sizeof v);
-	v.path = name;
-	v.data = d;
-	v.len = n;
-	v.kind = kind;
-	v.sha256 = "00";
-	v.disk_path = name;
-	if (an->worker_new)
-		w = an->worker_new(cfg);
-	assert_int_equal(an->analyse(w, &v, ctx), 0);
-	if (an->worker_free)
-		an->worker_free(w);
-	mm_scan_ctx_free(ctx);
-	mm_output_free(out);
-}
 
 static struct lnk_file lf;
 
@@ -116,7 +21,7 @@ static void parse_gen(const char *name, uint8_t **buf, size_t *len)
 	char rel[256];
 
 	snprintf(rel, sizeof rel, "lnk/%s", name);
-	*buf = load_gen(rel, len);
+	*buf = fb_load_gen(rel, len);
 	assert_int_equal(lnk_parse(&lf, *buf, *len), 0);
 }
 
@@ -240,13 +145,13 @@ static void test_path_checks(void **state)
 
 static void test_analyser(void **state)
 {
-	static struct cap c;
+	static struct fb_cap c;
 	uint8_t *buf;
 	size_t len;
 
 	(void)state;
-	buf = load_gen("lnk/worm_nbsp.lnk", &len);
-	run_analyser(&file_analyser_lnk, "worm_nbsp.lnk", buf, len, MM_KIND_LNK, &c);
+	buf = fb_load_gen("lnk/worm_nbsp.lnk", &len);
+	fb_run_analyser(&file_analyser_lnk, "worm_nbsp.lnk", buf, len, MM_KIND_LNK, &c);
 	assert_int_equal(c.n, 1);
 	assert_non_null(strstr(c.alerts[0], "\"mamori.files.lnk.usb-worm\""));
 	assert_non_null(strstr(c.alerts[0], "\"level\":\"high\""));
@@ -254,31 +159,31 @@ static void test_analyser(void **state)
 	assert_non_null(strstr(c.alerts[0], "blank_named_folder"));
 	free(buf);
 
-	buf = load_gen("lnk/worm_cmd.lnk", &len);
-	run_analyser(&file_analyser_lnk, "worm_cmd.lnk", buf, len, MM_KIND_LNK, &c);
+	buf = fb_load_gen("lnk/worm_cmd.lnk", &len);
+	fb_run_analyser(&file_analyser_lnk, "worm_cmd.lnk", buf, len, MM_KIND_LNK, &c);
 	assert_int_equal(c.n, 1);
 	assert_non_null(strstr(c.alerts[0], "\"mamori.files.lnk.usb-worm\""));
 	assert_non_null(strstr(c.alerts[0], "DeviceConfig.vbs"));
 	free(buf);
 
-	buf = load_gen("lnk/worm_ideo.lnk", &len);
-	run_analyser(&file_analyser_lnk, "worm_ideo.lnk", buf, len, MM_KIND_LNK, &c);
+	buf = fb_load_gen("lnk/worm_ideo.lnk", &len);
+	fb_run_analyser(&file_analyser_lnk, "worm_ideo.lnk", buf, len, MM_KIND_LNK, &c);
 	assert_int_equal(c.n, 1);
 	free(buf);
 
 	/* normal shortcuts stay silent */
-	buf = load_gen("lnk/normal.lnk", &len);
-	run_analyser(&file_analyser_lnk, "normal.lnk", buf, len, MM_KIND_LNK, &c);
+	buf = fb_load_gen("lnk/normal.lnk", &len);
+	fb_run_analyser(&file_analyser_lnk, "normal.lnk", buf, len, MM_KIND_LNK, &c);
 	assert_int_equal(c.n, 0);
 	free(buf);
-	buf = load_gen("lnk/cmd_plain.lnk", &len);
-	run_analyser(&file_analyser_lnk, "cmd_plain.lnk", buf, len, MM_KIND_LNK, &c);
+	buf = fb_load_gen("lnk/cmd_plain.lnk", &len);
+	fb_run_analyser(&file_analyser_lnk, "cmd_plain.lnk", buf, len, MM_KIND_LNK, &c);
 	assert_int_equal(c.n, 0);
 	free(buf);
 
 	/* a cut shortcut: partial, and still judged on what was read */
-	buf = load_gen("lnk/truncated.lnk", &len);
-	run_analyser(&file_analyser_lnk, "truncated.lnk", buf, len, MM_KIND_LNK, &c);
+	buf = fb_load_gen("lnk/truncated.lnk", &len);
+	fb_run_analyser(&file_analyser_lnk, "truncated.lnk", buf, len, MM_KIND_LNK, &c);
 	assert_true(c.partials >= 1);
 	assert_int_equal(c.n, 1);
 	free(buf);

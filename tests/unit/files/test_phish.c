@@ -10,80 +10,18 @@
 
 #include "core/core.h"
 #include "files/analyser.h"
+#include "fb_harness.h"
 #include "files/mail.h"
 
 extern const struct file_analyser file_analyser_phish;
 
-/* --- harness: runs an analyser through a real output and scan ctx ------ */
-#define CAP_ALERTS 16
-struct cap {
-	char alerts[CAP_ALERTS][16384];
-	int n;
-	int partials;
-};
-
-static int cap_alert(void *st, const struct mm_alert *a, const char *json, size_t len)
-{
-	struct cap *c = st;
-
-	(void)a;
-	if (c->n < CAP_ALERTS) {
-		snprintf(c->alerts[c->n], sizeof c->alerts[0], "%.*s", (int)len, json);
-		c->n++;
-	}
-	return 0;
-}
-
-static int cap_skip(void *st, const char *path, enum mm_skip why, bool partial,
-		    const char *detail)
-{
-	struct cap *c = st;
-
-	(void)path;
-	(void)why;
-	(void)detail;
-	if (partial)
-		c->partials++;
-	return 0;
-}
-
-static uint8_t *load_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static uint8_t *load_gen(const char *rel, size_t *len)
-{
-	char path[4096];
-	const char *gen = getenv("MAMORI_GEN_DIR");
-
-	assert_non_null(gen);
-	snprintf(path, sizeof path, "%s/%s", gen, rel);
-	return load_file(path, len);
-}
-
 static void *shared;
 
-static void run_phish(const char *rel, enum mm_kind kind, struct cap *c)
+static void run_phish(const char *rel, enum mm_kind kind, struct fb_cap *c)
 {
 	struct mm_alert_json_opts opts = { 0, "0.1.0", "test" };
 	struct mm_output *out = mm_output_new(&opts);
-	struct mm_sink sink = { "cap", c, cap_alert, cap_skip, NULL, NULL, NULL };
+	struct mm_sink sink = { "cap", c, fb_cap_alert, fb_cap_skip, NULL, NULL, NULL };
 	struct mm_scan_ctx *ctx;
 	struct file_view v;
 	uint8_t *buf;
@@ -95,7 +33,7 @@ static void run_phish(const char *rel, enum mm_kind kind, struct cap *c)
 	assert_int_equal(mm_output_add(out, &sink), 0);
 	ctx = mm_scan_ctx_new(out, NULL, true, rel);
 	assert_non_null(ctx);
-	buf = load_gen(rel, &len);
+	buf = fb_load_gen(rel, &len);
 	memset(&v, 0, sizeof v);
 	v.path = rel;
 	v.data = buf;
@@ -134,7 +72,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static struct cap c;
+static struct fb_cap c;
 
 static const char *alert_with(const char *rule)
 {

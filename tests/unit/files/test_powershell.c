@@ -10,105 +10,10 @@
 
 #include "core/core.h"
 #include "files/analyser.h"
+#include "fb_harness.h"
 #include "files/ps_decode.h"
 
 extern const struct file_analyser file_analyser_powershell;
-
-/* --- harness: runs an analyser through a real output and scan ctx ------ */
-#define CAP_ALERTS 16
-struct cap {
-	char alerts[CAP_ALERTS][16384];
-	int n;
-	int partials;
-};
-
-static int cap_alert(void *st, const struct mm_alert *a, const char *json, size_t len)
-{
-	struct cap *c = st;
-
-	(void)a;
-	if (c->n < CAP_ALERTS) {
-		snprintf(c->alerts[c->n], sizeof c->alerts[0], "%.*s", (int)len, json);
-		c->n++;
-	}
-	return 0;
-}
-
-static int cap_skip(void *st, const char *path, enum mm_skip why, bool partial,
-		    const char *detail)
-{
-	struct cap *c = st;
-
-	(void)path;
-	(void)why;
-	(void)detail;
-	if (partial)
-		c->partials++;
-	return 0;
-}
-
-static uint8_t *load_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-static uint8_t *load_gen(const char *rel, size_t *len)
-{
-	char path[4096];
-	const char *gen = getenv("MAMORI_GEN_DIR");
-
-	assert_non_null(gen);
-	snprintf(path, sizeof path, "%s/%s", gen, rel);
-	return load_file(path, len);
-}
-
-static void run_analyser(const struct file_analyser *an, const char *name, const uint8_t *d,
-			 size_t n, enum mm_kind kind, struct cap *c)
-{
-	struct mm_alert_json_opts opts = { 0, "0.1.0", "test" };
-	struct mm_output *out = mm_output_new(&opts);
-	/* no configuration: analysers must work with their defaults */
-	const struct mm_config *cfg = NULL;
-	struct mm_sink sink = { "cap", c, cap_alert, cap_skip, NULL, NULL, NULL };
-	struct mm_scan_ctx *ctx;
-	struct file_view v;
-	void *w = NULL;
-
-	memset(c, 0, sizeof *c);
-	assert_non_null(out);
-	assert_int_equal(mm_output_add(out, &sink), 0);
-	ctx = mm_scan_ctx_new(out, cfg, true, name);
-	assert_non_null(ctx);
-	memset(&v, 0, sizeof v);
-	v.path = name;
-	v.data = d;
-	v.len = n;
-	v.kind = kind;
-	v.sha256 = "00";
-	v.disk_path = name;
-	if (an->worker_new)
-		w = an->worker_new(cfg);
-	assert_int_equal(an->analyse(w, &v, ctx), 0);
-	if (an->worker_free)
-		an->worker_free(w);
-	mm_scan_ctx_free(ctx);
-	mm_output_free(out);
-}
 
 static struct ps_result r;
 static struct ps_findings f;
@@ -128,7 +33,7 @@ static void decode_gen(const char *name)
 	size_t len;
 
 	snprintf(rel, sizeof rel, "powershell/%s", name);
-	buf = load_gen(rel, &len);
+	buf = fb_load_gen(rel, &len);
 	ps_result_release(&r);
 	ps_result_init(&r);
 	assert_int_equal(ps_decode(&r, buf, len), 0);
@@ -316,7 +221,7 @@ static void test_symbol_encoding(void **state)
 	assert_false(f.ind & PS_I_SYMBOLS);
 }
 
-static struct cap c;
+static struct fb_cap c;
 
 static void run_gen(const char *name)
 {
@@ -325,8 +230,8 @@ static void run_gen(const char *name)
 	size_t len;
 
 	snprintf(rel, sizeof rel, "powershell/%s", name);
-	buf = load_gen(rel, &len);
-	run_analyser(&file_analyser_powershell, name, buf, len, MM_KIND_SCRIPT, &c);
+	buf = fb_load_gen(rel, &len);
+	fb_run_analyser(&file_analyser_powershell, name, buf, len, MM_KIND_SCRIPT, &c);
 	free(buf);
 }
 
