@@ -10,7 +10,8 @@ set -eu
 : "${MAMORI_BIN:?}"
 command -v redis-server > /dev/null || { echo "SKIP: no redis-server"; exit 0; }
 T=$(mktemp -d)
-PORT=$(( 20000 + $$ % 30000 ))
+# below Linux's ephemeral range (32768+), which parallel tests may fill
+PORT=$(( 20000 + $$ % 12000 ))
 cleanup() {
 	[ -n "${RPID:-}" ] && kill "$RPID" 2>/dev/null && wait "$RPID" 2>/dev/null
 	rm -rf "$T"
@@ -18,11 +19,19 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$T" > "$T/redis.log" 2>&1 &
-RPID=$!
-i=0
-until redis-cli -p "$PORT" ping > /dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 100 ] || fail "redis-server did not start"; sleep 0.1
+# a port already taken makes redis-server exit at once: try the next ones
+tries=0
+while :; do
+	redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$T" > "$T/redis.log" 2>&1 &
+	RPID=$!
+	i=0
+	while ! redis-cli -p "$PORT" ping > /dev/null 2>&1 && kill -0 "$RPID" 2>/dev/null && [ $i -lt 100 ]; do
+		i=$((i + 1)); sleep 0.1
+	done
+	redis-cli -p "$PORT" ping > /dev/null 2>&1 && break
+	kill "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null; RPID=
+	tries=$((tries + 1)); [ $tries -lt 10 ] || fail "redis-server did not start"
+	PORT=$(( 20000 + (PORT - 20000 + 997) % 12000 ))
 done
 R="redis-cli -p $PORT"
 add() { # add HOST N
