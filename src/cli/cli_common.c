@@ -245,6 +245,27 @@ size_t cli_print_rule_problems(FILE *f, const struct mm_rule_report *r, bool war
 	return rejected;
 }
 
+int cli_existing_store(const char *cmd, const struct mm_config *cfg, const char *dbarg,
+		       char *buf, size_t n, const char **out)
+{
+	if (!dbarg) {
+		const char *sp = mm_config_get(cfg, "store.path", "");
+
+		if ((sp && *sp) ? cli_expand_home(sp, buf, n) : cli_default_db(buf, n)) {
+			fprintf(stderr, "mamori %s: no HOME for the store; use --db FILE\n", cmd);
+			return CLI_EXIT_USAGE;
+		}
+		dbarg = buf;
+	}
+	*out = dbarg;
+	if (access(dbarg, F_OK) != 0) {
+		fprintf(stderr, "mamori %s: no store at %s yet (run `mamori scan` first, "
+				"or give --db FILE)\n", cmd, dbarg);
+		return CLI_EXIT_ERROR;
+	}
+	return 0;
+}
+
 int cli_default_db(char *buf, size_t n)
 {
 	const char *xdg = getenv("XDG_DATA_HOME");

@@ -66,6 +66,15 @@ size_t cli_print_rule_problems(FILE *f, const struct mm_rule_report *r, bool war
 
 /* ~/.local/share/mamori/mamori.db (or $XDG_DATA_HOME/mamori/mamori.db). */
 int cli_default_db(char *buf, size_t n);
+/*
+ * The store a reading command (alerts, incidents, report, export) works
+ * on: dbarg (--db) if given, else store.path from cfg, else the default;
+ * the path goes to *out (dbarg or buf). Prints why and returns an exit
+ * status when there is no HOME to place it (CLI_EXIT_USAGE) or no store
+ * there yet (CLI_EXIT_ERROR); 0 when the file exists.
+ */
+int cli_existing_store(const char *cmd, const struct mm_config *cfg, const char *dbarg,
+		       char *buf, size_t n, const char **out);
 /* "~/x" -> "$HOME/x"; other paths copied. */
 int cli_expand_home(const char *in, char *buf, size_t n);
 /* "64k", "16M", "2G", plain bytes. */

@@ -220,23 +220,10 @@ static int alerts_run(int argc, char **argv)
 		cli_env_release(&env);
 		return rc;
 	}
-	if (!db) {
-		const char *cfg = mm_config_get(env.config, "store.path", "");
-
-		if ((cfg && *cfg) ? cli_expand_home(cfg, db_path, sizeof(db_path)) :
-				    cli_default_db(db_path, sizeof(db_path))) {
-			fprintf(stderr, "mamori alerts: no HOME for the store; use --db FILE\n");
-			cli_env_release(&env);
-			return CLI_EXIT_USAGE;
-		}
-		db = db_path;
-	}
+	rc = cli_existing_store("alerts", env.config, db, db_path, sizeof(db_path), &db);
 	cli_env_release(&env);
-	if (access(db, F_OK) != 0) {
-		fprintf(stderr, "mamori alerts: no store at %s yet (run `mamori scan` first, "
-				"or give --db FILE)\n", db);
-		return CLI_EXIT_ERROR;
-	}
+	if (rc)
+		return rc;
 	mm_diag_init(&d);
 	rc = mm_store_open(&st, db, &d);
 	if (rc) {

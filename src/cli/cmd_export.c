@@ -118,23 +118,10 @@ static int export_run(int argc, char **argv)
 		return rc;
 	}
 	window = mm_config_get_int(env.config, INCIDENTS_WINDOW_KEY, INCIDENTS_WINDOW_DEFAULT);
-	if (!dbarg) {
-		const char *cfg = mm_config_get(env.config, "store.path", "");
-
-		if ((cfg && *cfg) ? cli_expand_home(cfg, db_path, sizeof(db_path)) :
-				    cli_default_db(db_path, sizeof(db_path))) {
-			fprintf(stderr, "mamori export: no HOME for the store; use --db FILE\n");
-			cli_env_release(&env);
-			return CLI_EXIT_USAGE;
-		}
-		dbarg = db_path;
-	}
+	rc = cli_existing_store("export", env.config, dbarg, db_path, sizeof(db_path), &dbarg);
 	cli_env_release(&env);
-	if (access(dbarg, F_OK) != 0) {
-		fprintf(stderr, "mamori export: no store at %s yet (run `mamori scan` first, "
-				"or give --db FILE)\n", dbarg);
-		return CLI_EXIT_ERROR;
-	}
+	if (rc)
+		return rc;
 	mm_buf_init(&out, 512u << 20);
 	mm_diag_init(&d);
 	rc = incident_db_open(&db, dbarg, &d);
