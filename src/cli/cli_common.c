@@ -391,3 +391,84 @@ void cli_human_bytes(uint64_t n, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 }
+
+int cli_store_out_open(struct cli_store_out *so, const char *cmd, const struct cli_env *env,
+		       const char *dbarg, bool no_db, const char *args, const char *redis_url,
+		       struct mm_output *out, const struct mm_alert_json_opts *jo)
+{
+	struct mm_store_run run;
+	struct mm_sink sink;
+	struct mm_diag d;
+	int rc;
+
+	memset(so, 0, sizeof(*so));
+	so->run_id = -1;
+	if (!dbarg && !mm_config_get_bool(env->config, "store.enabled", true))
+		no_db = true;
+	if (!dbarg) {
+		const char *sp = mm_config_get(env->config, "store.path", "");
+
+		if ((sp && *sp) ? cli_expand_home(sp, so->db_buf, sizeof(so->db_buf))
+				: cli_default_db(so->db_buf, sizeof(so->db_buf))) {
+			if (!no_db || redis_url) {
+				fprintf(stderr, "mamori %s: no HOME for the store; use --db FILE%s\n",
+					cmd, no_db ? "" : " or --no-db");
+				return CLI_EXIT_USAGE;
+			}
+		} else {
+			dbarg = so->db_buf;
+		}
+	}
+	if (!no_db) {
+		so->db = dbarg;
+		mm_diag_init(&d);
+		rc = mm_store_open(&so->store, so->db, &d);
+		if (rc) {
+			fprintf(stderr, "mamori %s: store %s: %s\n", cmd, so->db,
+				d.reason[0] ? d.reason : mm_strerror(rc));
+			return CLI_EXIT_ERROR;
+		}
+		memset(&run, 0, sizeof(run));
+		run.started_us = mm_now_us();
+		run.command = cmd;
+		run.args = args ? args : "";
+		run.host = env->host;
+		run.version = MM_VERSION;
+		run.status = "running";
+		if (mm_store_run_begin(so->store, &run, &so->run_id) ||
+		    mm_sink_store(&sink, so->store, so->run_id, jo) || mm_output_add(out, &sink)) {
+			fprintf(stderr, "mamori %s: store %s: cannot record the run\n", cmd, so->db);
+			return CLI_EXIT_ERROR;
+		}
+	}
+	if (redis_url) {
+		int w = snprintf(so->spool, sizeof(so->spool), "%s.redis-spool", dbarg);
+
+		if (w < 0 || (size_t)w >= sizeof(so->spool)) {
+			fprintf(stderr, "mamori %s: the store path is too long\n", cmd);
+			return CLI_EXIT_USAGE;
+		}
+		mm_diag_init(&d);
+		rc = incidents_redis_sink_open(redis_url, so->spool, &sink, &d);
+		if (rc || mm_output_add(out, &sink)) {
+			fprintf(stderr, "mamori %s: --redis %s: %s\n", cmd, redis_url,
+				d.reason[0] ? d.reason : mm_strerror(rc ? rc : MM_ENOMEM));
+			return CLI_EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
+void cli_store_out_close(struct cli_store_out *so, int rc)
+{
+	struct mm_store_run run;
+
+	if (!so->store)
+		return;
+	memset(&run, 0, sizeof(run));
+	run.finished_us = mm_now_us();
+	run.status = rc == CLI_EXIT_ERROR ? "error" : "done";
+	mm_store_run_end(so->store, so->run_id, &run);
+	mm_store_close(so->store);
+	so->store = NULL;
+}

@@ -87,4 +87,28 @@ int cli_parse_format(const char *s);
 /* Human sizes for summaries: "1.2 MiB". */
 void cli_human_bytes(uint64_t n, char *buf, size_t len);
 
+/*
+ * Where a command that produces alerts also writes them: the store (one
+ * run record, its sink) and, with a Redis URL, the fleet stream (its spool
+ * beside the store). Shared by the live modes (sniff, watch, honeypot).
+ */
+struct cli_store_out {
+	struct mm_store *store;		/* NULL with no_db */
+	int64_t run_id;
+	const char *db;			/* the path in use, or NULL */
+	char db_buf[4096];
+	char spool[4200];
+};
+/* Opens the store (dbarg, else store.path, else the default; nothing when
+ * no_db or store.enabled is false and no dbarg), begins a run of `cmd`
+ * with args, and adds its sink to out; with redis_url adds the Redis sink
+ * too. Prints what went wrong and returns CLI_EXIT_ERROR or
+ * CLI_EXIT_USAGE; 0 on success. */
+int cli_store_out_open(struct cli_store_out *so, const char *cmd, const struct cli_env *env,
+		       const char *dbarg, bool no_db, const char *args, const char *redis_url,
+		       struct mm_output *out, const struct mm_alert_json_opts *jo);
+/* Ends the run (status from the exit code rc) and closes the store; call
+ * after mm_output_free(). */
+void cli_store_out_close(struct cli_store_out *so, int rc);
+
 #endif

@@ -118,6 +118,8 @@ struct record_log {
 	const char *path;
 	FILE *f;
 	uint64_t failed;
+	struct mm_output *out;	/* flushed at most once a second (the store's batch) */
+	int64_t flushed_us;
 };
 
 static int log_record(void *arg, const char *json, size_t len)
@@ -139,8 +141,16 @@ static void log_flush(void *arg)
 {
 	struct record_log *l = arg;
 
+	int64_t now = mm_monotonic_us();
+
 	if (l->f && fflush(l->f))
 		l->failed++;
+	/* alerts reach the store (and so `mamori incidents`) within a second
+	 * even when no further alert comes to close the batch */
+	if (l->out && now - l->flushed_us >= 1000000) {
+		mm_output_flush(l->out);
+		l->flushed_us = now;
+	}
 }
 
 static void log_reopen(void *arg)
@@ -315,10 +325,10 @@ static int honeypot_cmd(int argc, char **argv)
 	struct honeypot_config cfg;
 	struct honeypot *hp = NULL;
 	struct mm_output *out = NULL;
-	struct mm_store *store = NULL;
+	struct cli_store_out so;
 	struct mm_alert_json_opts jo;
 	struct mm_sink sink;
-	struct record_log rlog = { NULL, NULL, 0 };
+	struct record_log rlog = { NULL, NULL, 0, NULL, 0 };
 	const char *docker[MAX_ADDRS], *confl[MAX_ADDRS];
 	size_t n_docker = 0, n_confl = 0;
 	const char *user = "nobody", *replay = NULL, *sensor = NULL, *output = NULL;
@@ -327,14 +337,13 @@ static int honeypot_cmd(int argc, char **argv)
 	struct payload_scan ps;
 	uint32_t duration_ms = 0;
 	FILE *fout = stdout;
-	int64_t run_id = 0;
-	char db_path[4096];
 	int rc = CLI_EXIT_ERROR;
 	int opt;
 	uint64_t v;
 
 	memset(&common, 0, sizeof(common));
 	memset(&env, 0, sizeof(env));
+	memset(&so, 0, sizeof(so));
 	memset(&ps, 0, sizeof(ps));
 	honeypot_config_defaults(&cfg);
 	optind = 1;
@@ -467,39 +476,8 @@ static int honeypot_cmd(int argc, char **argv)
 	}
 	fout = NULL;
 
-	if (!db && !mm_config_get_bool(env.config, "store.enabled", true))
-		no_db = true;
-	if (!no_db) {
-		struct mm_store_run run;
-		struct mm_diag d;
-		const char *cfg_db = mm_config_get(env.config, "store.path", "");
-		if (!db && cfg_db && *cfg_db && cli_expand_home(cfg_db, db_path, sizeof(db_path)) == 0)
-			db = db_path;
-		if (!db) {
-			if (cli_default_db(db_path, sizeof(db_path))) {
-				fprintf(stderr, "mamori honeypot: no HOME for the store; use --db or --no-db\n");
-				goto out;
-			}
-			db = db_path;
-		}
-		mm_diag_init(&d);
-		if (mm_store_open(&store, db, &d)) {
-			fprintf(stderr, "mamori honeypot: store %s: %s\n", db, d.reason);
-			goto out;
-		}
-		memset(&run, 0, sizeof(run));
-		run.started_us = mm_now_us();
-		run.command = "honeypot";
-		run.args = replay ? replay : "";
-		run.host = env.host;
-		run.version = MM_VERSION;
-		run.status = "running";
-		if (mm_store_run_begin(store, &run, &run_id) ||
-		    mm_sink_store(&sink, store, run_id, &jo) || mm_output_add(out, &sink)) {
-			fprintf(stderr, "mamori honeypot: store %s: cannot record the run\n", db);
-			goto out;
-		}
-	}
+	if (cli_store_out_open(&so, "honeypot", &env, db, no_db, replay, NULL, out, &jo))
+		goto out;
 	if (rlog.path) {
 		rlog.f = fopen(rlog.path, "a");
 		if (!rlog.f) {
@@ -517,6 +495,7 @@ static int honeypot_cmd(int argc, char **argv)
 		}
 	}
 	honeypot_set_record_fn(hp, log_record, &rlog);
+	rlog.out = out;
 	honeypot_set_flush_fn(hp, log_flush, &rlog);
 	if (!no_files) {
 		ps.out = out;
@@ -552,7 +531,7 @@ static int honeypot_cmd(int argc, char **argv)
 		}
 		if (geteuid() == 0) {
 			chown_to(rlog.path, user);
-			chown_to(store ? db : NULL, user);
+			chown_to(so.db, user);
 		}
 		if (honeypot_drop_privileges(user, &d)) {
 			fprintf(stderr, "mamori honeypot: %s; refusing to run\n", d.reason);
@@ -584,14 +563,7 @@ out:
 	honeypot_free(hp);
 	payload_scan_close(&ps);
 	mm_output_free(out);
-	if (store) {
-		struct mm_store_run run;
-		memset(&run, 0, sizeof(run));
-		run.finished_us = mm_now_us();
-		run.status = rc == CLI_EXIT_ERROR ? "error" : "done";
-		mm_store_run_end(store, run_id, &run);
-		mm_store_close(store);
-	}
+	cli_store_out_close(&so, rc);
 	if (fout && fout != stdout)
 		fclose(fout);
 	if (rlog.f)

@@ -2,7 +2,10 @@
  * cmd_sniff.c — `mamori sniff`: live capture with libpcap through the
  * network engine's pipeline (the same decode, flows, reassembly, parsers
  * and detectors as `mamori scan` on a pcap), alerts to standard output
- * (or -o FILE) as text or JSON lines, transaction records with --log.
+ * (or -o FILE) as text or JSON lines, to the store (committed at least
+ * once a second, so that `mamori incidents` sees them while the capture
+ * runs) and with --redis to the fleet stream; transaction records with
+ * --log.
  *
  * Stops after --count packets, --duration seconds, or on SIGINT/SIGTERM;
  * then every open flow is ended so that detections pending at flow end are
@@ -24,6 +27,7 @@
 static const char sniff_usage[] =
 	"usage: mamori sniff -i IFACE [-f BPF] [--snaplen N] [--count N] [--duration S]\n"
 	"                    [--format text|jsonl] [-o FILE] [--log TYPES] [--deterministic]\n"
+	"                    [--db FILE | --no-db] [--redis URL]\n"
 	"                    [-c FILE] [--set KEY=VALUE]...\n"
 	"\n"
 	"Captures live traffic on IFACE and runs it through the network engine.\n"
@@ -37,6 +41,9 @@ static const char sniff_usage[] =
 	"  -o, --output FILE      write alerts to FILE instead of standard output\n"
 	"      --log TYPES        also write transaction records (http,smb,... or all)\n"
 	"      --deterministic    no wall-clock values in the output\n"
+	"      --db FILE          the alert store (default ~/.local/share/mamori/mamori.db)\n"
+	"      --no-db            do not write the store\n"
+	"      --redis URL        also append every alert to a Redis stream (fleet output)\n"
 	"  -c, --config FILE      configuration file\n"
 	"      --set KEY=VALUE    override one configuration key\n";
 
@@ -46,6 +53,9 @@ enum {
 	OPT_DURATION,
 	OPT_FORMAT,
 	OPT_LOG,
+	OPT_DB,
+	OPT_NO_DB,
+	OPT_REDIS,
 	OPT_HELP,
 };
 
@@ -58,6 +68,9 @@ static const struct option sniff_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "no-db", no_argument, NULL, OPT_NO_DB },
+	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ "deterministic", no_argument, NULL, CLI_OPT_DETERMINISTIC },
 	{ "config", required_argument, NULL, 'c' },
 	{ "set", required_argument, NULL, CLI_OPT_SET },
@@ -78,6 +91,9 @@ static int sniff_run(int argc, char **argv)
 	struct cli_common common;
 	struct cli_env env;
 	const char *iface = NULL, *filter = NULL, *format = NULL, *output = NULL, *log_types = NULL;
+	const char *db = NULL, *redis_url = NULL;
+	bool no_db = false;
+	struct cli_store_out so;
 	uint64_t snaplen = 262144, count = 0, duration = 0;
 	char errbuf[PCAP_ERRBUF_SIZE];
 	pcap_t *pc = NULL;
@@ -93,6 +109,7 @@ static int sniff_run(int argc, char **argv)
 
 	memset(&common, 0, sizeof(common));
 	memset(&env, 0, sizeof(env));
+	memset(&so, 0, sizeof(so));
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "i:f:o:c:", sniff_opts, NULL)) != -1) {
 		int c = cli_common_option(&common, opt, optarg);
@@ -138,6 +155,15 @@ static int sniff_run(int argc, char **argv)
 		case OPT_LOG:
 			log_types = optarg;
 			break;
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_NO_DB:
+			no_db = true;
+			break;
+		case OPT_REDIS:
+			redis_url = optarg;
+			break;
 		case OPT_HELP:
 			fputs(sniff_usage, stdout);
 			return 0;
@@ -146,7 +172,9 @@ static int sniff_run(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (!iface || optind != argc) {
+	if (!iface || optind != argc || (db && no_db)) {
+		if (db && no_db)
+			fprintf(stderr, "mamori sniff: --db and --no-db exclude each other\n");
 		fputs(sniff_usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -222,6 +250,8 @@ static int sniff_run(int argc, char **argv)
 		fprintf(stderr, "mamori sniff: bad --log list\n");
 		goto out;
 	}
+	if (cli_store_out_open(&so, "sniff", &env, db, no_db, iface, redis_url, out, &jo))
+		goto out;
 	ctx = mm_scan_ctx_new(out, env.config, common.deterministic, iface);
 	if (!ctx)
 		goto out;
@@ -236,6 +266,7 @@ static int sniff_run(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	int64_t t_end = duration ? mm_monotonic_us() + (int64_t)duration * 1000000 : 0;
 	uint64_t seen = 0;
+	int64_t flushed = mm_monotonic_us();
 	/* non-blocking reads and a poll with a timeout, so that --duration and
 	 * signals are honoured even when no packet comes */
 	if (pcap_setnonblock(pc, 1, errbuf) < 0) {
@@ -247,8 +278,14 @@ static int sniff_run(int argc, char **argv)
 	while (!stop_flag) {
 		struct pcap_pkthdr *h;
 		const u_char *data;
-		if (t_end && mm_monotonic_us() >= t_end)
+		int64_t now = mm_monotonic_us();
+
+		if (t_end && now >= t_end)
 			break;
+		if (now - flushed >= 1000000) {
+			mm_output_flush(out);
+			flushed = now;
+		}
 		int r = pcap_next_ex(pc, &h, &data);
 		if (r == 1) {
 			int64_t ts = (int64_t)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
@@ -280,6 +317,7 @@ out:
 	net_ctx_free(n);
 	mm_scan_ctx_free(ctx);
 	mm_output_free(out);
+	cli_store_out_close(&so, rc);
 	if (fout && fout != stdout)
 		fclose(fout);
 	if (pc)

@@ -14,7 +14,9 @@
  * watch: pending records and correlations are decided, a summary goes to
  * standard error.
  *
- * Alerts go to standard output (text on a terminal, else JSON lines).
+ * Alerts go to standard output (text on a terminal, else JSON lines), to
+ * the store (committed every poll period, so that `mamori incidents` sees
+ * them while the watch runs) and with --redis to the fleet stream.
  * Exit: 0 no alert, 1 alerts, 2 a file could not be read, 64 usage.
  */
 #include "core/compat.h"
@@ -40,6 +42,9 @@ enum {
 	OPT_FROM_START,
 	OPT_INTERVAL,
 	OPT_KIND,
+	OPT_DB,
+	OPT_NO_DB,
+	OPT_REDIS,
 	OPT_HELP,
 };
 
@@ -53,6 +58,9 @@ static const struct option watch_opts[] = {
 	{ "from-start", no_argument, NULL, OPT_FROM_START },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "no-db", no_argument, NULL, OPT_NO_DB },
+	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -60,7 +68,8 @@ static const struct option watch_opts[] = {
 static const char watch_usage[] =
 	"usage: mamori watch [-r RULES]... [--no-bundled-rules] [-c FILE] [--set KEY=VALUE]...\n"
 	"                    [--format text|jsonl] [--from-start] [--interval MS]\n"
-	"                    [--kind KIND] [--deterministic] FILE...\n"
+	"                    [--kind KIND] [--deterministic] [--db FILE | --no-db]\n"
+	"                    [--redis URL] FILE...\n"
 	"\n"
 	"Follows each FILE like tail -F (rotation and truncation included) and runs\n"
 	"the log engine's Sigma rules on every new record; stops on SIGINT.\n"
@@ -73,6 +82,9 @@ static const char watch_usage[] =
 	"      --kind KIND        evtx, jsonl, syslog, auditd or journal-export\n"
 	"                         (default: guessed from each file's content)\n"
 	"      --deterministic    no wall-clock values in alerts\n"
+	"      --db FILE          the alert store (default ~/.local/share/mamori/mamori.db)\n"
+	"      --no-db            do not write the store\n"
+	"      --redis URL        also append every alert to a Redis stream (fleet output)\n"
 	"\n"
 	"Exit status: 0 no alert, 1 alerts, 2 a file could not be read, 64 bad usage.\n";
 
@@ -238,8 +250,9 @@ static int watch_run(int argc, char **argv)
 	struct mm_output *out = NULL;
 	struct mm_scan_ctx *ctx = NULL;
 	struct mm_sink sink;
-	const char *format = NULL;
-	bool from_start = false;
+	const char *format = NULL, *db = NULL, *redis_url = NULL;
+	bool from_start = false, no_db = false;
+	struct cli_store_out so;
 	uint64_t interval = 250;
 	int kind_opt = -1, opt, status = CLI_EXIT_ERROR;
 	void *state = NULL;
@@ -247,6 +260,7 @@ static int watch_run(int argc, char **argv)
 
 	memset(&common, 0, sizeof(common));
 	memset(&env, 0, sizeof(env));
+	memset(&so, 0, sizeof(so));
 	optind = 1;
 	opterr = 1;
 	while ((opt = getopt_long(argc, argv, "r:c:", watch_opts, NULL)) != -1) {
@@ -281,6 +295,15 @@ static int watch_run(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			}
 			break;
+		case OPT_DB:
+			db = optarg;
+			break;
+		case OPT_NO_DB:
+			no_db = true;
+			break;
+		case OPT_REDIS:
+			redis_url = optarg;
+			break;
 		case OPT_HELP:
 			fputs(watch_usage, stdout);
 			return 0;
@@ -289,7 +312,9 @@ static int watch_run(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc || (db && no_db)) {
+		if (db && no_db)
+			fprintf(stderr, "mamori watch: --db and --no-db exclude each other\n");
 		fputs(watch_usage, stderr);
 		return CLI_EXIT_USAGE;
 	}
@@ -325,6 +350,8 @@ static int watch_run(int argc, char **argv)
 		goto out;
 	}
 	if (mm_output_add(out, &sink))
+		goto out;
+	if (cli_store_out_open(&so, "watch", &env, db, no_db, argv[optind], redis_url, out, &jo))
 		goto out;
 	ctx = mm_scan_ctx_new(out, env.config, common.deterministic, "watch");
 	if (!ctx)
@@ -407,6 +434,7 @@ out:
 	}
 	mm_scan_ctx_free(ctx);
 	mm_output_free(out);
+	cli_store_out_close(&so, status);
 	cli_env_release(&env);
 	return status;
 }

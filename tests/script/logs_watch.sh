@@ -23,7 +23,7 @@ YML
 line() { echo "Feb 20 08:35:2$2 h sshd[1]: Failed password for $1 from 192.0.2.1 port 1 ssh2"; }
 : > "$tmp/w.log"
 "$MAMORI_BIN" watch --no-bundled-rules -r "$tmp/ssh.yml" --deterministic --format jsonl \
-	--interval 50 "$tmp/w.log" > "$tmp/out" 2> "$tmp/err" &
+	--interval 50 --db "$tmp/w.db" "$tmp/w.log" > "$tmp/out" 2> "$tmp/err" &
 pid=$!
 sleep 0.6
 line root 1 >> "$tmp/w.log"
@@ -36,6 +36,8 @@ sleep 0.6
 sleep 0.3
 line dave 4 >> "$tmp/w.log"
 sleep 0.6
+# the store has the alerts while the watch still runs (live incidents)
+live=$("$MAMORI_BIN" alerts --db "$tmp/w.db" --format jsonl 2>/dev/null | grep -c '"user":{"name":"' || true)
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
@@ -50,6 +52,10 @@ if [ "$rc" -ne 1 ]; then
 	exit 1
 fi
 grep -q '4 records, 4 alerts' "$tmp/err" || { echo "FAIL: summary" >&2; cat "$tmp/err" >&2; exit 1; }
+if [ "$live" -ne 4 ]; then
+	echo "FAIL: $live alerts in the store while the watch ran, want 4" >&2
+	exit 1
+fi
 
 # An EVTX that appears after the watch started is read whole; a grown copy
 # (more records) only adds the new records.
@@ -67,7 +73,7 @@ detection:
 level: high
 YML
 	"$MAMORI_BIN" watch --no-bundled-rules -r "$tmp/schtasks.yml" --deterministic --format jsonl \
-		--interval 50 "$tmp/sec.evtx" > "$tmp/out2" 2> "$tmp/err2" &
+		--interval 50 --no-db "$tmp/sec.evtx" > "$tmp/out2" 2> "$tmp/err2" &
 	pid=$!
 	sleep 0.5
 	cp "$MAMORI_GEN_DIR/evtx/basic.evtx" "$tmp/sec.evtx"

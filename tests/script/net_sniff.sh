@@ -38,7 +38,7 @@ $py "$tmp/srv.py" &
 srv_pid=$!
 
 "$MAMORI_BIN" sniff -i lo -f "tcp port $port" --duration 8 --format jsonl \
-	-o "$tmp/alerts.jsonl" 2>"$tmp/err" &
+	-o "$tmp/alerts.jsonl" --db "$tmp/s.db" 2>"$tmp/err" &
 sniff_pid=$!
 sleep 2
 if ! kill -0 "$sniff_pid" 2>/dev/null; then
@@ -58,11 +58,19 @@ c.request("POST", "/v1.41/containers/create", body, {"Content-Type": "applicatio
 c.getresponse().read()
 c.close()
 PY
+# the alert is in the store within a second or two while the capture runs
+sleep 2.5
+live=$("$MAMORI_BIN" alerts --db "$tmp/s.db" --format jsonl 2>/dev/null | grep -c 'docker.container-create' || true)
+kill -0 "$sniff_pid" 2>/dev/null || { echo "sniff ended before the store was checked"; exit 1; }
 wait "$sniff_pid"
 sniff_pid=""
 if ! grep -q '"id":"mamori.net.docker.container-create"' "$tmp/alerts.jsonl"; then
 	echo "no container-create alert from the live capture:"
 	cat "$tmp/alerts.jsonl" "$tmp/err"
+	exit 1
+fi
+if [ "$live" -lt 1 ]; then
+	echo "no container-create alert in the store while the capture ran"
 	exit 1
 fi
 echo "ok: $(grep -c container-create "$tmp/alerts.jsonl") live alert(s)"
