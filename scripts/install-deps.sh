@@ -16,7 +16,7 @@ BUILD="build-essential cmake pkg-config git
 libyara-dev libpcap-dev libhyperscan-dev libpcre2-dev libyaml-dev libjansson-dev
 libhttp-parser-dev libevent-dev libsqlite3-dev libarchive-dev libgmime-3.0-dev
 libidn2-dev libpsl-dev libhiredis-dev libssl-dev zlib1g-dev"
-TEST="clang libclang-rt-14-dev libcmocka-dev python3 python3-scapy python3-jsonschema
+TEST="clang libclang-rt-14-dev libcmocka-dev python3 python3-scapy python3-cryptography python3-jsonschema
 python3-docker python3-yaml sqlite3 redis-server chromium curl iproute2 jq"
 BENCH="yara clamav clamav-testfiles libevtx-utils tshark hyperfine wrk time"
 

@@ -113,6 +113,9 @@ extern const struct app_parser *const app_parsers[];	/* generated, NULL-terminat
 	X(TLS_SNI, "tls.sni")                           \
 	X(TLS_CERT_SUBJECT, "tls.cert_subject")         \
 	X(TLS_CERT_ISSUER, "tls.cert_issuer")           \
+	X(TLS_CERT_SERIAL, "tls.cert_serial")           \
+	X(TLS_CERT_FINGERPRINT, "tls.cert_fingerprint") \
+	X(TLS_CERTS, "tls.certs")                       \
 	X(JA3_HASH, "ja3.hash")                         \
 	X(JA3_STRING, "ja3.string")                     \
 	X(JA3S_HASH, "ja3s.hash")                       \

@@ -21,12 +21,15 @@
  *        extensions without SNI and ALPN, "_", and the signature
  *        algorithms in their order.
  * ServerHello gives JA3S "version,cipher,extensions" and its MD5. The
- * first certificate's subject and issuer come from a bounded DER walk,
- * written as Suricata does ("C=.., O=.., CN=..", attributes in
- * certificate order).
+ * first certificate's subject, issuer, serial number and SHA-1
+ * fingerprint come from a bounded DER walk (tls_cert_parse(), formats in
+ * internal.h), written as Suricata does.
  *
  * Outputs: txs with tls.sni, ja3.hash, ja3.string (ClientHello), ja3s.hash
- * (ServerHello), tls.cert_subject and tls.cert_issuer (Certificate);
+ * (ServerHello), tls.cert_subject, tls.cert_issuer, tls.cert_serial,
+ * tls.cert_fingerprint and tls.certs (Certificate: the first certificate's
+ * fields and DER; then one tx per further certificate of the chain, up to
+ * TLS_CERTS_MAX, with only tls.certs);
  * --log tls records; the SNI to the mining detector.
  *
  * Threading: one session per flow, one thread.
@@ -39,7 +42,7 @@
 #define TLS_HS_MAX (64 * 1024)
 #define TLS_LIST_MAX 128
 #define TLS_NAME_MAX 256
-#define TLS_DN_MAX 512
+#define TLS_CERTS_MAX 16	/* certificates of one chain given to rules */
 
 struct tls_side {
 	uint8_t *rec;		/* a record split over segments, 5 + TLS_RECORD_MAX */
@@ -556,58 +559,134 @@ static void der_name(struct rd name, char *out, size_t cap)
 	}
 }
 
+/* Appends the bytes of v as hex pairs joined by ':'; stops at max bytes
+ * (returns false when cut). out has room for 3 * max chars. */
+static bool hex_pairs(const uint8_t *v, size_t n, size_t max, bool upper, char *out)
+{
+	static const char lo[] = "0123456789abcdef", up[] = "0123456789ABCDEF";
+	const char *dg = upper ? up : lo;
+	size_t k = MM_MIN(n, max), o = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (i)
+			out[o++] = ':';
+		out[o++] = dg[v[i] >> 4];
+		out[o++] = dg[v[i] & 15];
+	}
+	out[o] = 0;
+	return k == n;
+}
+
+int tls_cert_parse(const uint8_t *der, size_t len, struct tls_cert_fields *out)
+{
+	struct rd all = rd_make(der, len), cert, tbs, f, serial, issuer_rd, subject_rd;
+	uint8_t tag;
+	uint8_t sha[20];
+	memset(out, 0, sizeof(*out));
+	if (!der_tlv(&all, &tag, &cert) || tag != 0x30 || !der_tlv(&cert, &tag, &tbs) || tag != 0x30)
+		return MM_ECORRUPT;
+	out->der_len = (size_t)(all.p - der);
+	/* version is [0] EXPLICIT and optional (absent means v1) */
+	if (!der_tlv(&tbs, &tag, &serial))
+		return MM_ECORRUPT;
+	if (tag == 0xa0 && !der_tlv(&tbs, &tag, &serial))
+		return MM_ECORRUPT;
+	if (tag != 0x02 || !rd_left(&serial))
+		return MM_ECORRUPT;
+	if (!der_tlv(&tbs, &tag, &f) ||		/* signature algorithm */
+	    !der_tlv(&tbs, &tag, &issuer_rd) || tag != 0x30 || !der_tlv(&tbs, &tag, &f) ||
+	    !der_tlv(&tbs, &tag, &subject_rd) || tag != 0x30)
+		return MM_ECORRUPT;
+	der_name(subject_rd, out->subject, sizeof(out->subject));
+	der_name(issuer_rd, out->issuer, sizeof(out->issuer));
+	out->serial_cut = !hex_pairs(serial.p, rd_left(&serial), TLS_SERIAL_MAX, true, out->serial);
+	mm_sha1(der, out->der_len, sha);
+	hex_pairs(sha, 20, 20, false, out->fingerprint);
+	return 0;
+}
+
+/* Each certificate of the chain after the first: a tx with only
+ * tls.certs (a multi-buffer in Suricata: a rule matches if one
+ * certificate matches). */
+static void more_certs(struct app_ctx *ctx, struct rd r)
+{
+	uint8_t a = 0, b = 0, c = 0;
+	for (unsigned i = 1; i < TLS_CERTS_MAX; i++) {
+		if (!rd_u8(&r, &a) || !rd_u8(&r, &b) || !rd_u8(&r, &c))
+			return;
+		size_t cl = ((size_t)a << 16) | ((size_t)b << 8) | c;
+		if (!cl || rd_left(&r) < cl)
+			return;
+		struct net_tx tx;
+		memset(&tx, 0, sizeof(tx));
+		tx.app_proto = "tls";
+		tx.dir = APP_TO_CLIENT;
+		tx.frame = ctx->frame;
+		tx.buf[NET_BUF_TLS_CERTS].ptr = r.p;
+		tx.buf[NET_BUF_TLS_CERTS].len = cl;
+		net_inspect_tx(ctx, &tx);
+		rd_skip(&r, cl);
+	}
+}
+
 static void certificate(struct tls_sess *s, struct app_ctx *ctx, struct rd r)
 {
-	uint8_t a, b, c;
-	struct rd cert, tbs, f;
-	uint8_t tag;
-	char subject[TLS_DN_MAX], issuer[TLS_DN_MAX];
+	uint8_t a, b, c, l0, l1, l2;
+	struct tls_cert_fields *cf = NULL;
 	if (s->cert_seen || s->version == 0x0304)
 		return;
 	/* certificate_list length (3), first cert length (3) */
-	if (!rd_skip(&r, 3) || !rd_u8(&r, &a) || !rd_u8(&r, &b) || !rd_u8(&r, &c))
+	if (!rd_u8(&r, &l0) || !rd_u8(&r, &l1) || !rd_u8(&r, &l2))
+		return;
+	size_t ll = ((size_t)l0 << 16) | ((size_t)l1 << 8) | l2;
+	r = rd_make(r.p, MM_MIN(ll, rd_left(&r)));
+	if (!rd_u8(&r, &a) || !rd_u8(&r, &b) || !rd_u8(&r, &c))
 		return;
 	size_t cl = ((size_t)a << 16) | ((size_t)b << 8) | c;
 	if (rd_left(&r) < cl)
 		return;
-	struct rd der = rd_make(r.p, cl);
-	if (!der_tlv(&der, &tag, &cert) || tag != 0x30 || !der_tlv(&cert, &tag, &tbs) || tag != 0x30)
+	cf = malloc(sizeof(*cf));
+	if (!cf)
 		return;
-	if (!der_tlv(&tbs, &tag, &f))
-		return;
-	if (tag == 0xa0 && !der_tlv(&tbs, &tag, &f))	/* version, then serial */
-		return;
-	struct rd issuer_rd, subject_rd;
-	if (!der_tlv(&tbs, &tag, &f) ||		/* signature algorithm */
-	    !der_tlv(&tbs, &tag, &issuer_rd) || tag != 0x30 || !der_tlv(&tbs, &tag, &f) ||
-	    !der_tlv(&tbs, &tag, &subject_rd) || tag != 0x30)
-		return;
+	if (tls_cert_parse(r.p, cl, cf) != 0)
+		goto out;
 	s->cert_seen = true;
-	der_name(subject_rd, subject, sizeof(subject));
-	der_name(issuer_rd, issuer, sizeof(issuer));
 	struct net_tx tx;
 	memset(&tx, 0, sizeof(tx));
 	tx.app_proto = "tls";
 	tx.dir = APP_TO_CLIENT;
 	tx.frame = ctx->frame;
-	tx.buf[NET_BUF_TLS_CERT_SUBJECT].ptr = (const uint8_t *)subject;
-	tx.buf[NET_BUF_TLS_CERT_SUBJECT].len = strlen(subject);
-	tx.buf[NET_BUF_TLS_CERT_ISSUER].ptr = (const uint8_t *)issuer;
-	tx.buf[NET_BUF_TLS_CERT_ISSUER].len = strlen(issuer);
+	tx.buf[NET_BUF_TLS_CERT_SUBJECT].ptr = (const uint8_t *)cf->subject;
+	tx.buf[NET_BUF_TLS_CERT_SUBJECT].len = strlen(cf->subject);
+	tx.buf[NET_BUF_TLS_CERT_ISSUER].ptr = (const uint8_t *)cf->issuer;
+	tx.buf[NET_BUF_TLS_CERT_ISSUER].len = strlen(cf->issuer);
+	tx.buf[NET_BUF_TLS_CERT_SERIAL].ptr = (const uint8_t *)cf->serial;
+	tx.buf[NET_BUF_TLS_CERT_SERIAL].len = strlen(cf->serial);
+	tx.buf[NET_BUF_TLS_CERT_FINGERPRINT].ptr = (const uint8_t *)cf->fingerprint;
+	tx.buf[NET_BUF_TLS_CERT_FINGERPRINT].len = strlen(cf->fingerprint);
+	tx.buf[NET_BUF_TLS_CERTS].ptr = r.p;
+	tx.buf[NET_BUF_TLS_CERTS].len = cl;
 	net_inspect_tx(ctx, &tx);
+	rd_skip(&r, cl);
+	more_certs(ctx, r);
 	struct mm_buf bb;
 	struct mm_json j;
 	mm_buf_init(&bb, 16384);
 	mm_json_init(&j, &bb);
 	mm_json_object_begin(&j, NULL);
 	mm_json_str(&j, "type", "certificate");
-	mm_json_str(&j, "subject", subject);
-	mm_json_str(&j, "issuer", issuer);
+	mm_json_str(&j, "subject", cf->subject);
+	mm_json_str(&j, "issuer", cf->issuer);
+	mm_json_str(&j, "serial", cf->serial);
+	if (cf->serial_cut)
+		mm_json_bool(&j, "serial_truncated", true);
+	mm_json_str(&j, "fingerprint", cf->fingerprint);
 	mm_json_uint(&j, "frame", ctx->frame);
 	mm_json_object_end(&j);
 	if (mm_json_finish(&j) == 0)
 		net_log_record(ctx, "tls", bb.ptr, bb.len);
 	mm_buf_release(&bb);
+out:
+	free(cf);
 }
 
 /* ---- handshake and record layers ---- */

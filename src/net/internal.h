@@ -427,4 +427,24 @@ int detect_ms17010_register(struct mm_catalogue *cat);
 int detect_confluence_register(struct mm_catalogue *cat);
 int detect_docker_register(struct mm_catalogue *cat);
 
+/* The fields of an X.509 certificate that rules see (app_tls.c), from a
+ * bounded DER walk of one certificate (the outer SEQUENCE and nothing
+ * after it): subject and issuer as Suricata writes them ("C=.., O=..,
+ * CN=..", attributes in certificate order), the serial number's INTEGER
+ * content bytes as upper-case hex pairs joined by ':' (leading 00 kept,
+ * at most TLS_SERIAL_MAX bytes, longer ones cut and flagged), the SHA-1
+ * of the whole DER as lower-case hex pairs joined by ':'. */
+#define TLS_DN_MAX 512
+#define TLS_SERIAL_MAX 64
+struct tls_cert_fields {
+	char subject[TLS_DN_MAX], issuer[TLS_DN_MAX];
+	char serial[TLS_SERIAL_MAX * 3];
+	char fingerprint[20 * 3];
+	bool serial_cut;
+	size_t der_len;		/* bytes of the certificate (outer TLV) */
+};
+/* Returns 0, or MM_ECORRUPT when der does not start with a certificate
+ * whose tbsCertificate has a serial, issuer and subject. */
+int tls_cert_parse(const uint8_t *der, size_t len, struct tls_cert_fields *out);
+
 #endif

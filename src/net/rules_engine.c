@@ -631,9 +631,10 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
  * One file per group, $cache_dir/net-rules/<ruleset id>-<version>-<slot>-<dir>.hsdb,
  * written with hs_serialize_database (to a temporary name, then renamed).
  * The rule set id covers every rule file's path and text; the version
- * changes whenever the way fast patterns are chosen or grouped does. A file
+ * changes whenever the way fast patterns are chosen or grouped, or the
+ * buffer numbering (app.h NET_BUF_MAP), does. A file
  * Hyperscan will not load (other version or CPU) is ignored and rewritten. */
-#define CACHE_VERSION "v1"
+#define CACHE_VERSION "v2"
 #define CACHE_MAX (256u << 20)
 
 static bool cache_path(const struct net_rules *rs, unsigned slot, int dir, char *out, size_t cap)

@@ -33,8 +33,9 @@ static const struct pcase cases[] = {
 	{ "alert http any any -> any any (msg:\"T fp chop\"; http.uri; content:\"abcdefgh\"; fast_pattern:2,3; urilen:>5; sid:9000013;)", NULL },
 	{ "alert tcp any any -> any any (msg:\"T df\"; detection_filter:track by_dst, count 5, seconds 10; sid:9000014;)", NULL },
 	{ "alert tcp any any -> any any (msg:\"T math\"; content:\"x\"; byte_math:bytes 2, offset 0, oper +, rvalue 4, result r, relative; byte_test:1,=,r,0; sid:9000015;)", NULL },
+	{ "alert tls any any -> any any (msg:\"T serial\"; flow:established,from_server; tls.cert_serial; content:\"0A:E1:E6:BD\"; tls_cert_fingerprint; content:\"4a:a3\"; tls.certs; content:\"|30 82|\"; depth:2; sid:9000016;)", NULL },
 	/* rejections */
-	{ "alert tcp any any -> any any (msg:\"x\"; tls.certs; content:\"a\"; sid:1;)", "unsupported keyword: tls.certs" },
+	{ "alert tls any any -> any any (msg:\"x\"; tls.version:1.2; content:\"a\"; sid:1;)", "unsupported keyword: tls.version" },
 	{ "alert smtp any any -> any any (msg:\"x\"; sid:2;)", "unsupported protocol: smtp" },
 	{ "alert tcp any any -> any any (msg:\"x\"; xbits:set,a,track ip_src; sid:3;)", "unsupported keyword: xbits" },
 	{ "alert tcp any any -> any any (msg:\"x\"; flow:to_server,weird; sid:4;)", "unsupported flow option: weird" },
