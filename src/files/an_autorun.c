@@ -264,7 +264,7 @@ static int autorun_analyse(void *w, const struct file_view *v, struct mm_scan_ct
 	a.evidence_json = ev.ptr;
 	a.file_path = v->path;
 	a.file_size = (int64_t)v->len;
-	a.file_sha256 = v->sha256;
+	a.file_sha256 = files_view_sha256(v);
 	a.timestamp_us = v->mtime_us;
 	rc = mm_emit_alert(ctx, &a);
 out:

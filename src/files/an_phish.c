@@ -1001,7 +1001,7 @@ static int emit(struct phish_doc *pd, const struct mm_rule_meta *rule, enum mm_l
 		a.evidence_json = ev.ptr;
 		a.file_path = pd->v->path;
 		a.file_size = (int64_t)pd->v->len;
-		a.file_sha256 = pd->v->sha256;
+		a.file_sha256 = files_view_sha256(pd->v);
 		a.timestamp_us = pd->v->mtime_us;
 		a.url = arr[0].target;
 		rc = mm_emit_alert(pd->ctx, &a);

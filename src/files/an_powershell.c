@@ -294,7 +294,7 @@ static int emit(struct mm_scan_ctx *ctx, const struct file_view *v, const struct
 	a.evidence_json = ev.ptr;
 	a.file_path = v->path;
 	a.file_size = (int64_t)v->len;
-	a.file_sha256 = v->sha256;
+	a.file_sha256 = files_view_sha256(v);
 	a.timestamp_us = v->mtime_us;
 	rc = mm_emit_alert(ctx, &a);
 out:
@@ -331,16 +331,7 @@ static int ps_analyse(void *w, const struct file_view *v, struct mm_scan_ctx *ct
 
 	/* what the undecoded input says by itself (the same as the whole
 	 * when nothing was decoded) */
-	if (r->nlayers == 1) {
-		ind0 = f.ind;
-	} else if (r->nlayers > 0) {
-		struct ps_result one;
-		struct ps_findings f0;
-		one = *r;
-		one.nlayers = 1;
-		ps_indicators(&one, &f0);
-		ind0 = f0.ind;
-	}
+	ind0 = f.ind_input;
 
 	if (f.ind & PS_I_CRADLE) {
 		enum mm_level lv = (f.ind & (PS_I_ENCODED | PS_I_OBFUSCATED | PS_I_MINER)) &&

@@ -31,14 +31,24 @@ struct file_view {
 	enum mm_kind kind;
 	int depth;		/* 0 for a file on disk, +1 per archive level */
 	int64_t mtime_us;
-	const char *sha256;	/* lowercase hex of data */
+	const char *sha256;	/* lowercase hex of data: read it through
+				 * files_view_sha256(), which computes it on
+				 * first need in views made by the driver */
 	/* the outermost file on disk, and where this member sits */
 	const char *disk_path;
 	bool in_archive;
 	/* added by the driver: its per-input state, for files_examine_nested();
 	 * NULL in views built by hand (tests), which cannot nest */
 	const void *driver;
+	/* added by the driver: the buffer sha256 points to, "" until
+	 * files_view_sha256() fills it (most views never alert, so most are
+	 * never hashed); NULL in views whose sha256 is ready */
+	char *lazy_hex;
 };
+
+/* v->sha256, computed first when the driver left it for later. Any thread
+ * that owns the view. */
+const char *files_view_sha256(const struct file_view *v);
 
 struct file_analyser {
 	const char *name;	/* "pe", "lnk", "miner", ... */

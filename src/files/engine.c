@@ -5,13 +5,14 @@
  * For each input the pipeline hands over (any file-ish kind), scan() uses
  * the head the pipeline read when that is the whole file, else reads the
  * rest of the file (up to 1 MiB, into the worker's buffer) or maps it
- * read-only (larger ones), hashes it (SHA-256), builds a struct file_view and
- * runs, in order: the YARA rules (yara.c), every analyser of the generated
- * table file_analysers[] whose kinds mask has the view's kind or whose
- * wants() says yes, and — for archives and compressed streams — the
+ * read-only (larger ones), builds a struct file_view and runs, in order:
+ * the YARA rules (yara.c), every analyser of the generated table
+ * file_analysers[] whose kinds mask has the view's kind or whose wants()
+ * says yes, and — for archives and compressed streams — the
  * archive walker (archive.c), which hands each member back here as a new
  * view one level deeper. Analysers hand decoded content back through
- * files_examine_nested().
+ * files_examine_nested(). A view's SHA-256 is computed only when an
+ * alert needs it (files_view_sha256()): most files never alert.
  *
  * Limits (all from the configuration, read once at open()): scan.max_size
  * for files on disk (bigger ones are skipped as TOO_LARGE),
@@ -54,33 +55,15 @@ static const struct mm_config_default files_defaults[] = {
 	{ NULL, NULL, NULL }
 };
 
-/*
- * Analysers that read the hash only through files_alert(): the input's
- * SHA-256 is not computed for them. Any other analyser that runs on the
- * input gets the hash computed before it runs.
- */
-static const char *const lazy_hash_ok[] = { "miner", "wallet", "webminer" };
-
-static bool hash_lazy_ok(const struct file_analyser *a)
-{
-	for (size_t i = 0; i < MM_ARRAY_SIZE(lazy_hash_ok); i++)
-		if (a->name && strcmp(a->name, lazy_hash_ok[i]) == 0)
-			return true;
-	return false;
-}
-
 const char *files_view_sha256(const struct file_view *v)
 {
-	const struct files_scan *scan;
 	uint8_t digest[32];
 
 	if (!v)
 		return NULL;
-	scan = v->driver;
-	if (scan && scan->magic == FILES_SCAN_MAGIC && scan->lazy_view == v && scan->lazy_hex &&
-	    !scan->lazy_hex[0]) {
+	if (v->lazy_hex && !v->lazy_hex[0]) {
 		mm_sha256(v->data, v->len, digest);
-		mm_hex(digest, 32, scan->lazy_hex);
+		mm_hex(digest, 32, v->lazy_hex);
 	}
 	return v->sha256;
 }
@@ -117,8 +100,6 @@ int files_examine_view(struct files_scan *scan, struct file_view *v)
 
 		if (!a->analyse || !analyser_runs(a, v))
 			continue;
-		if (!hash_lazy_ok(a))
-			(void)files_view_sha256(v);
 		rc = a->analyse(w->an_state[i], v, scan->ctx);
 		if (rc < 0 && rc != MM_ENOTFOUND)
 			mm_scan_partial(scan->ctx, MM_SKIP_ERROR, "analyser %s failed on %s: %s",
@@ -143,7 +124,6 @@ int files_examine_child(struct files_scan *scan, const struct file_view *parent,
 {
 	struct files_limits *lim = &scan->eng->lim;
 	struct file_view v;
-	uint8_t digest[32];
 	char hex[65];
 	char *path = NULL;
 	size_t plen, nlen;
@@ -177,8 +157,7 @@ int files_examine_child(struct files_scan *scan, const struct file_view *parent,
 	memcpy(path + plen + 1, name, nlen);
 	path[plen + 1 + nlen] = '\0';
 
-	mm_sha256(data, len, digest);
-	mm_hex(digest, 32, hex);
+	hex[0] = '\0';	/* computed on first need: files_view_sha256() */
 	memset(&v, 0, sizeof(v));
 	v.path = path;
 	v.data = data;
@@ -190,6 +169,7 @@ int files_examine_child(struct files_scan *scan, const struct file_view *parent,
 	 * are read in: deterministic runs use the file's own time */
 	v.mtime_us = mtime_us && !mm_scan_deterministic(scan->ctx) ? mtime_us : parent->mtime_us;
 	v.sha256 = hex;
+	v.lazy_hex = hex;
 	v.disk_path = parent->disk_path;
 	v.in_archive = true;
 	rc = files_examine_view(scan, &v);
@@ -513,8 +493,6 @@ static int files_scan_input(void *state, void *worker, const struct mm_input *in
 	scan.ctx = ctx;
 	scan.disk_path = in->path;
 	scan.mapped = map != NULL;
-	scan.lazy_view = &v;
-	scan.lazy_hex = hex;
 
 	memset(&v, 0, sizeof(v));
 	v.path = in->path;
@@ -524,6 +502,7 @@ static int files_scan_input(void *state, void *worker, const struct mm_input *in
 	v.depth = 0;
 	v.mtime_us = in->mtime_us;
 	v.sha256 = hex;
+	v.lazy_hex = hex;
 	v.disk_path = in->path;
 	v.in_archive = false;
 	rc = files_examine_view(&scan, &v);

@@ -65,10 +65,6 @@ struct files_scan {
 	uint64_t members;	/* members examined so far */
 	bool mapped;		/* the input is mapped, not read */
 	bool limit_reported;
-	/* the top-level view's SHA-256 is computed on first need: lazy_hex
-	 * stays "" until files_view_sha256(lazy_view) fills it */
-	const struct file_view *lazy_view;
-	char *lazy_hex;
 };
 
 /*
@@ -81,14 +77,6 @@ int files_examine_child(struct files_scan *scan, const struct file_view *parent,
 			const char *name, const uint8_t *data, size_t len, int64_t mtime_us);
 /* Runs YARA, the analysers and the archive walker on a ready view. */
 int files_examine_view(struct files_scan *scan, struct file_view *v);
-/*
- * v->sha256, computed first if the driver left it for later (it does so
- * for the input itself: most files never alert). Alerts of YARA and of
- * the analysers that emit through files_alert() read the hash through
- * this; every other analyser gets a view whose hash is ready before it
- * runs.
- */
-const char *files_view_sha256(const struct file_view *v);
 
 /* --- yara.c ---------------------------------------------------------- */
 

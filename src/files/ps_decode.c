@@ -828,8 +828,14 @@ static int deobfuscate(struct ps_result *r, unsigned li)
 				i += 6;
 			}
 		} else {
-			rc = mm_buf_append_byte(&o, (uint8_t)c);
-			i++;
+			/* a run of plain bytes up to the next one that may start
+			 * something to undo, copied at once */
+			size_t j = i + 1;
+
+			while (j < n && t[j] != '`' && t[j] != '\'' && t[j] != '"' && t[j] != '[')
+				j++;
+			rc = mm_buf_append(&o, t + i, j - i);
+			i = j;
 		}
 	}
 	if (rc == MM_ELIMIT) {
@@ -1117,6 +1123,8 @@ void ps_indicators(const struct ps_result *r, struct ps_findings *f)
 						   PS_I_START | PS_I_CRADLE)))
 			here |= PS_I_OBFUSCATED;
 		here_of[li] = here;
+		if (li == 0)
+			f->ind_input = here;
 		if ((here & PS_I_SCHTASK) && f->schtask_layer < 0)
 			f->schtask_layer = (int)li;
 		if (!f->url && li > 0) {

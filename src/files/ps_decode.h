@@ -111,6 +111,7 @@ struct ps_findings {
 	int schtask_layer;
 	const char *url;	/* first http(s) URL in a decoded layer (into r->text) */
 	size_t url_len;
+	unsigned ind_input;	/* what the input (layer 0) says by itself */
 };
 
 /* Looks at every layer of r. */
