@@ -85,7 +85,39 @@ family miner-cmdlines mamori.files.miner. "$files/miner/xmrig/scripts_pool_mine_
 	"$files/miner/xmrig/scripts_rtm_ghostrider_example.cmd"
 family web-miner mamori.files.webminer.,yara:webminers: "$files/miner/coinhive"
 family wallets mamori.files.wallet. "$files/wallets"
-family lnk mamori.files.lnk.,mamori.files.usb "$files/lnk"
+# corpus/files/lnk/ holds lnkparse3's fixtures: each .lnk there is the
+# Base64 text of a shortcut (with its parsed ground truth in a .json), not
+# the shortcut itself. The binary shortcuts are decoded into $tmp (never
+# into the repository) and scanned there (a .lnk that already is a binary
+# shortcut is taken as it is). Two must be found: the USB-worm style
+# one (target in a hidden, blank-named folder) and padded_cli_arguments
+# (cmd.exe behind whitespace-padded arguments that build and run a
+# JScript dropper); the others are ordinary shortcuts (found should stay 0).
+mkdir -p "$tmp/lnk-bad" "$tmp/lnk-benign"
+python3 - "$files/lnk" "$tmp" <<'PY'
+import base64, binascii, os, sys
+src, tmp = sys.argv[1], sys.argv[2]
+magic = b"L\x00\x00\x00\x01\x14\x02\x00"
+for root, _, fs in os.walk(src):
+    for f in sorted(fs):
+        if not f.lower().endswith(".lnk"):
+            continue
+        p = os.path.join(root, f)
+        raw = open(p, "rb").read(1 << 20)
+        if not raw.startswith(magic):
+            try:
+                raw = base64.b64decode(b"".join(raw.split()), validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            if not raw.startswith(magic):
+                continue
+        bad = "usbworm" in f.lower() or "padded_cli" in f.lower()
+        dst = os.path.join(tmp, "lnk-bad" if bad else "lnk-benign", f)
+        with open(dst, "wb") as out:
+            out.write(raw)
+PY
+family lnk-malicious mamori.files.lnk.,mamori.files.usb "$tmp/lnk-bad"
+family lnk-benign mamori.files.lnk.,mamori.files.usb "$tmp/lnk-benign"
 # benign parser fixtures: found should stay 0
 family pe-benign mamori.files.pe. "$files/pe"
 family phishing mamori.files.phish "$files/phishing"
