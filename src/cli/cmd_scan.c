@@ -183,6 +183,15 @@ static bool is_unchanged(void *arg, const struct mm_input *in, size_t engine)
 	return mm_store_file_unchanged(c->store, in, c->ruleset[engine]);
 }
 
+/* before the file is opened: unchanged under the current rules of
+ * whichever engine examined it last (same content, same engine) */
+static bool is_unchanged_stat(void *arg, const struct mm_input *in)
+{
+	struct changed_state *c = arg;
+
+	return mm_store_file_unchanged_any(c->store, in);
+}
+
 static void was_examined(void *arg, const struct mm_input *in, size_t engine)
 {
 	struct changed_state *c = arg;
@@ -760,6 +769,19 @@ static int scan_run(int argc, char **argv)
 		so.unchanged = is_unchanged;
 		so.examined = was_examined;
 		so.changed_arg = &changed;
+		{
+			const char *ids[CLI_MAX_ENGINES];
+			size_t n = 0;
+
+			for (size_t i = 0; i < env.n_engines && i < CLI_MAX_ENGINES; i++)
+				if (changed.ruleset[i][0])
+					ids[n++] = changed.ruleset[i];
+			/* without the table in memory every file is asked after
+			 * it is read and classified, one SQLite query each */
+			if (mm_store_file_state_load(store, ids, n) == 0 &&
+			    mm_store_file_state_loaded(store) > 0)
+				so.unchanged_stat = is_unchanged_stat;
+		}
 	}
 	scan = mm_scan_new(&so);
 	if (!scan) {

@@ -64,6 +64,14 @@ struct mm_scan_opts {
 	/* test hook, passed to the walker */
 	void (*before_open)(void *arg, const char *path);
 	void *hook_arg;
+	/* --changed, before a file met inside a walked directory is even
+	 * opened: in has only path, size, dev, ino and mtime_us (fd -1, no
+	 * head, kind unknown); true leaves it out, counted as unchanged like
+	 * unchanged() (changed_arg is passed). For a store whose rows say the
+	 * file was examined unchanged under the current rules of the engine
+	 * that owned it (same content, so the same kind and engine). May be
+	 * NULL. Called from the walking thread. */
+	bool (*unchanged_stat)(void *arg, const struct mm_input *in);
 };
 
 #define MM_SCAN_FIRST_PATHS 3

@@ -5,6 +5,14 @@
  * Migrations are an ordered list of SQL scripts; schema_version holds how
  * many have been applied. A database newer than this program is refused
  * rather than guessed at.
+ *
+ * `scan --changed` on a large tree asks about every file: after
+ * mm_store_file_state_load() the rows of file_state examined under the
+ * current rule sets sit in an open-addressing hash table keyed by
+ * (dev, ino), read without the mutex and without SQLite (the table is
+ * never written after the load; the examined() updates go to SQLite only).
+ * At most STATE_MAX_ROWS rows are loaded; past that the table is dropped
+ * and every lookup asks SQLite, as without a load.
  */
 #include "core/compat.h"
 #include "core/store.h"
@@ -44,7 +52,10 @@ struct mm_store {
 	unsigned pending;
 	int64_t tx_started_us;
 	sqlite3_stmt *ins_alert, *ins_skip, *sel_state, *put_state;
+	struct state_table *state;	/* file_state in memory, after a load */
 };
+
+static void state_free(struct state_table *t);
 
 static int db_err(sqlite3 *db, struct mm_diag *d, const char *path, const char *what)
 {
@@ -233,6 +244,7 @@ void mm_store_close(struct mm_store *st)
 		sqlite3_finalize(st->put_state);
 		sqlite3_close(st->db);
 	}
+	state_free(st->state);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -377,12 +389,189 @@ out:
 	return rc;
 }
 
+/* ---- file_state in memory (scan --changed) ---- */
+
+#define STATE_MAX_ROWS (1u << 20)
+#define STATE_MAX_IDS 16
+
+struct state_entry {
+	uint64_t dev, ino, size;
+	int64_t mtime_us;
+	uint8_t rs;	/* 1 + index into ids; 0: empty slot */
+};
+
+struct state_table {
+	struct state_entry *slots;
+	size_t mask;	/* slots - 1, a power of two minus one */
+	size_t n;
+	char ids[STATE_MAX_IDS][65];
+	size_t n_ids;
+};
+
+static size_t state_hash(uint64_t dev, uint64_t ino)
+{
+	uint64_t h = ino * UINT64_C(0x9e3779b97f4a7c15) ^ (dev + UINT64_C(0x632be59bd9b4e019));
+
+	h ^= h >> 29;
+	h *= UINT64_C(0xbf58476d1ce4e5b9);
+	h ^= h >> 32;
+	return (size_t)h;
+}
+
+static void state_free(struct state_table *t)
+{
+	if (!t)
+		return;
+	free(t->slots);
+	free(t);
+}
+
+/* (dev, ino) is a key of file_state: no duplicates to handle. */
+static void state_put(struct state_table *t, const struct state_entry *e)
+{
+	size_t i = state_hash(e->dev, e->ino) & t->mask;
+
+	while (t->slots[i].rs)
+		i = (i + 1) & t->mask;
+	t->slots[i] = *e;
+	t->n++;
+}
+
+static const struct state_entry *state_get(const struct state_table *t, uint64_t dev,
+					   uint64_t ino)
+{
+	size_t i = state_hash(dev, ino) & t->mask;
+
+	while (t->slots[i].rs) {
+		if (t->slots[i].dev == dev && t->slots[i].ino == ino)
+			return &t->slots[i];
+		i = (i + 1) & t->mask;
+	}
+	return NULL;
+}
+
+/* Index + 1 of id among the loaded ids, 0 when it is not one of them. */
+static unsigned state_id(const struct state_table *t, const char *id, size_t len)
+{
+	for (size_t k = 0; k < t->n_ids; k++)
+		if (strlen(t->ids[k]) == len && memcmp(t->ids[k], id, len) == 0)
+			return (unsigned)k + 1;
+	return 0;
+}
+
+int mm_store_file_state_load(struct mm_store *st, const char *const *ids, size_t n_ids)
+{
+	struct state_table *t = NULL;
+	sqlite3_stmt *q = NULL;
+	int64_t rows = 0;
+	size_t cap = 16;
+	int rc = 0, step;
+
+	pthread_mutex_lock(&st->lock);
+	state_free(st->state);
+	st->state = NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		rc = MM_ENOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < n_ids && t->n_ids < STATE_MAX_IDS; k++) {
+		if (ids[k] && ids[k][0] && strlen(ids[k]) < sizeof(t->ids[0]))
+			snprintf(t->ids[t->n_ids++], sizeof(t->ids[0]), "%s", ids[k]);
+	}
+	if (sqlite3_prepare_v2(st->db, "SELECT COUNT(*) FROM file_state", -1, &q, NULL) !=
+	    SQLITE_OK) {
+		rc = MM_EDEP;
+		goto out;
+	}
+	if (sqlite3_step(q) == SQLITE_ROW)
+		rows = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	q = NULL;
+	if (rows > (int64_t)STATE_MAX_ROWS) {
+		rc = MM_ELIMIT;	/* lookups stay in SQLite */
+		goto out;
+	}
+	/* load factor at most 3/4 */
+	while (cap * 3 < (size_t)rows * 4)
+		cap *= 2;
+	t->slots = calloc(cap, sizeof(*t->slots));
+	if (!t->slots) {
+		rc = MM_ENOMEM;
+		goto out;
+	}
+	t->mask = cap - 1;
+	if (sqlite3_prepare_v2(st->db, "SELECT dev, ino, size, mtime_us, ruleset_id"
+			       " FROM file_state", -1, &q, NULL) != SQLITE_OK) {
+		rc = MM_EDEP;
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(q, 4);
+		size_t idlen = (size_t)sqlite3_column_bytes(q, 4);
+		struct state_entry e;
+
+		/* rows written while the count was taken (another scan) */
+		if (t->n + 1 > (t->mask + 1) / 4 * 3) {
+			rc = MM_ELIMIT;
+			goto out;
+		}
+		memset(&e, 0, sizeof(e));
+		e.rs = (uint8_t)(id ? state_id(t, id, idlen) : 0);
+		if (!e.rs)
+			continue;	/* examined under other rules: changed */
+		e.dev = (uint64_t)sqlite3_column_int64(q, 0);
+		e.ino = (uint64_t)sqlite3_column_int64(q, 1);
+		e.size = (uint64_t)sqlite3_column_int64(q, 2);
+		e.mtime_us = sqlite3_column_int64(q, 3);
+		state_put(t, &e);
+	}
+	if (step != SQLITE_DONE)
+		rc = MM_EDEP;
+out:
+	sqlite3_finalize(q);
+	if (rc == 0) {
+		st->state = t;
+		t = NULL;
+	}
+	state_free(t);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+size_t mm_store_file_state_loaded(const struct mm_store *st)
+{
+	return st && st->state ? st->state->n : 0;
+}
+
+bool mm_store_file_unchanged_any(struct mm_store *st, const struct mm_input *in)
+{
+	const struct state_table *t = st->state;
+	const struct state_entry *e;
+
+	if (!t)
+		return false;
+	e = state_get(t, in->dev, in->ino);
+	return e && e->size == in->size && e->mtime_us == in->mtime_us;
+}
+
 bool mm_store_file_unchanged(struct mm_store *st, const struct mm_input *in,
 			     const char *ruleset_id)
 {
 	sqlite3_stmt *s = st->sel_state;
 	bool same;
 
+	if (st->state && ruleset_id) {
+		const struct state_entry *e;
+		unsigned k = state_id(st->state, ruleset_id, strlen(ruleset_id));
+
+		/* a loaded id has every row of its own in the table */
+		if (k) {
+			e = state_get(st->state, in->dev, in->ino);
+			return e && e->rs == k && e->size == in->size &&
+			       e->mtime_us == in->mtime_us;
+		}
+	}
 	pthread_mutex_lock(&st->lock);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)in->dev);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)in->ino);

@@ -92,4 +92,20 @@ int mm_store_query_alerts(struct mm_store *st, const struct mm_store_query *q,
 			  int (*fn)(void *arg, const struct mm_store_row *row), void *arg);
 int64_t mm_store_count(struct mm_store *st, const char *table);
 
+/*
+ * --changed on many files: loads the file_state rows examined under one of
+ * ids[0..n_ids) (the current rule sets; at most 16 are kept) into memory,
+ * once, before the scan. Afterwards mm_store_file_unchanged() answers for
+ * those ids from memory, and mm_store_file_unchanged_any() works. Rows
+ * written later (mm_store_file_examined) are not added. MM_ELIMIT when the
+ * table has too many rows to hold (lookups then stay in SQLite).
+ */
+int mm_store_file_state_load(struct mm_store *st, const char *const *ids, size_t n_ids);
+/* Rows loaded by mm_store_file_state_load() (0 when none or not loaded). */
+size_t mm_store_file_state_loaded(const struct mm_store *st);
+/* True when (dev, ino) was examined with the same size and mtime under one
+ * of the loaded ids; needs only in->dev, ino, size and mtime_us (for a check
+ * before the file is opened). False without a load. Any thread; no lock. */
+bool mm_store_file_unchanged_any(struct mm_store *st, const struct mm_input *in);
+
 #endif

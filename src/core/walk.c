@@ -159,6 +159,29 @@ static void hand_file(struct walker *w, int fd, const struct stat *s)
 
 static void walk_dir(struct walker *w, int dfd, const struct stat *ds);
 
+/* pre_open(): true when the caller leaves the regular file (dfd, name) out
+ * before it is opened. Anything odd (stat fails, not a regular file) is
+ * left to the open path, which reports it. */
+static bool left_out(struct walker *w, int dfd, const char *name)
+{
+	struct mm_walk_entry e;
+	struct stat s;
+
+	if (fstatat(dfd, name, &s, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(s.st_mode))
+		return false;
+	memset(&e, 0, sizeof(e));
+	e.path = w->path;
+	e.fd = -1;
+	e.size = (uint64_t)s.st_size;
+	e.dev = (uint64_t)s.st_dev;
+	e.ino = (uint64_t)s.st_ino;
+	e.mtime_us = mtime_us(&s);
+	if (!w->o->pre_open(w->o->pre_open_arg, &e))
+		return false;
+	w->st->left_out++;
+	return true;
+}
+
 /* Opens a regular file at (dfd, name) (dfd may be AT_FDCWD and name the
  * whole path) and hands it over. nofollow: refuse symlinks. */
 static void open_file(struct walker *w, int dfd, const char *name, bool nofollow)
@@ -169,6 +192,10 @@ static void open_file(struct walker *w, int dfd, const char *name, bool nofollow
 
 	if (nofollow)
 		flags |= O_NOFOLLOW;
+	/* inside a walked directory, --changed may leave the file out
+	 * before it costs an open */
+	if (nofollow && w->o->pre_open && left_out(w, dfd, name))
+		return;
 	if (w->o->before_open)
 		w->o->before_open(w->o->hook_arg, w->path);
 	fd = openat(dfd, name, flags);

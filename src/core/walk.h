@@ -63,6 +63,12 @@ struct mm_walk_opts {
 	/* test hook: called with each name just before it is opened */
 	void (*before_open)(void *arg, const char *path);
 	void *hook_arg;
+	/* optional (scan --changed): asked about each regular file met inside
+	 * a walked directory, from a stat of its name and before it is opened
+	 * (e->fd is -1); true leaves the file out: it is neither opened nor
+	 * handed to the callback, and is counted in stats.left_out. */
+	bool (*pre_open)(void *arg, const struct mm_walk_entry *e);
+	void *pre_open_arg;
 };
 
 struct mm_walk_stats {
@@ -72,6 +78,7 @@ struct mm_walk_stats {
 	uint64_t excluded;
 	uint64_t symlinks_skipped;
 	uint64_t other_fs;
+	uint64_t left_out;	/* regular files pre_open() left out */
 };
 
 /* Walks one root. Returns 0, the callback's non-zero value, or MM_EINTR

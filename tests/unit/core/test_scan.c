@@ -439,6 +439,74 @@ static void test_changed_callbacks(void **state)
 	free(sum);
 }
 
+/* --changed before open: the walker asks from a stat, the file is never
+ * opened (the before_open hook does not see it) nor given to the engine */
+struct stat_changed {
+	int asked, opened_left_out;
+	bool bad;
+};
+
+static bool is_unchanged_stat(void *arg, const struct mm_input *in)
+{
+	struct stat_changed *ch = arg;
+
+	ch->asked++;
+	/* no descriptor, no head; a size from the stat (only the empty file
+	 * has none) */
+	if (in->fd != -1 || in->head || (in->size == 0 && !strstr(in->path, "f-empty")))
+		ch->bad = true;
+	return strstr(in->path, "a-evil") || strstr(in->path, "c-part");
+}
+
+static void count_open(void *arg, const char *path)
+{
+	struct stat_changed *ch = arg;
+
+	if (strstr(path, "a-evil") || strstr(path, "c-part"))
+		ch->opened_left_out++;
+}
+
+static void test_changed_before_open(void **state)
+{
+	struct mm_scan_summary *sum = calloc(1, sizeof(*sum));
+	struct capture c;
+	struct mm_output *out = capture_output(&c);
+	struct mm_scan_opts o;
+	struct mm_scan *s;
+	struct stat_changed ch;
+	char p[512];
+	const char *paths[] = { p };
+
+	(void)state;
+	memset(&ch, 0, sizeof(ch));
+	snprintf(p, sizeof(p), "%s/t", root);
+	base_opts(&o, paths, out);
+	o.unchanged_stat = is_unchanged_stat;
+	o.changed_arg = &ch;
+	o.before_open = count_open;
+	o.hook_arg = &ch;
+	s = mm_scan_new(&o);
+	assert_int_equal(mm_scan_run(s, sum), 0);
+	mm_scan_free(s);
+	/* every regular file is asked (not the FIFO), from its stat alone */
+	assert_int_equal(ch.asked, 7);
+	assert_false(ch.bad);
+	/* ... and on the walking thread: these counters need no lock */
+	assert_int_equal(ch.opened_left_out, 0);
+	assert_int_equal(sum->unchanged, 2);
+	assert_int_equal(sum->walk.left_out, 2);
+	/* the evil file was left out: no alert, and its PART neighbour gave
+	 * no partial */
+	assert_int_equal(sum->alerts, 0);
+	assert_int_equal(sum->partial, 0);
+	assert_null(strstr(c.text.ptr ? c.text.ptr : "", "a-evil"));
+	assert_int_equal(sum->inputs, sum->examined + sum->skipped + sum->partial + sum->unchanged);
+	assert_int_equal(sum->inputs, 8);	/* 7 files and the FIFO */
+	mm_output_free(out);
+	mm_buf_release(&c.text);
+	free(sum);
+}
+
 static void test_live_ctx(void **state)
 {
 	struct capture c;
@@ -479,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_max_size_and_timeout),
 		cmocka_unit_test(test_interrupt),
 		cmocka_unit_test(test_changed_callbacks),
+		cmocka_unit_test(test_changed_before_open),
 		cmocka_unit_test(test_live_ctx),
 	};
 

@@ -2,7 +2,8 @@
  * test_store.c — the SQLite store (src/core/store.h): schema creation and
  * reopening, runs, alert and skip inserts, every query filter (time, level,
  * rule exact and prefix, engine, host, run, latest run, limit), the
- * file_state behind --changed, batching across more rows than one batch,
+ * file_state behind --changed (asked in SQLite, or loaded into memory),
+ * batching across more rows than one batch,
  * what a second connection sees after a commit (an interrupted scan's
  * rows), and refusal of a database from a newer mamori.
  */
@@ -248,6 +249,75 @@ static void test_file_state(void **state)
 	mm_store_close(st);
 }
 
+/* --changed on many files: the rows of the current rule sets in memory */
+static void test_file_state_loaded(void **state)
+{
+	const char *const ids[] = { "rs1", "rs2" };
+	struct mm_store *st = NULL;
+	struct mm_input in;
+	struct mm_diag d;
+	char path[600];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/state-mem.db", dir);
+	assert_int_equal(mm_store_open(&st, path, &d), 0);
+	memset(&in, 0, sizeof(in));
+	/* without a load nothing is known from memory */
+	assert_int_equal(mm_store_file_state_loaded(st), 0);
+	assert_false(mm_store_file_unchanged_any(st, &in));
+	in.dev = 0xfd01;
+	for (uint64_t i = 0; i < 3000; i++) {
+		in.ino = UINT64_C(0xffffffffffff0000) + i;
+		in.size = 100 + i;
+		in.mtime_us = 5000 + (int64_t)i;
+		assert_int_equal(mm_store_file_examined(st, &in, "rs1", 1), 0);
+	}
+	in.ino = 7;
+	in.size = 7;
+	in.mtime_us = 7;
+	assert_int_equal(mm_store_file_examined(st, &in, "rs2", 1), 0);
+	in.ino = 8;
+	assert_int_equal(mm_store_file_examined(st, &in, "old-rules", 1), 0);
+	assert_int_equal(mm_store_commit(st), 0);
+	mm_store_close(st);
+
+	assert_int_equal(mm_store_open(&st, path, &d), 0);
+	assert_int_equal(mm_store_file_state_load(st, ids, 2), 0);
+	assert_int_equal(mm_store_file_state_loaded(st), 3001);	/* not "old-rules" */
+	for (uint64_t i = 0; i < 3000; i++) {
+		in.ino = UINT64_C(0xffffffffffff0000) + i;
+		in.size = 100 + i;
+		in.mtime_us = 5000 + (int64_t)i;
+		assert_true(mm_store_file_unchanged_any(st, &in));
+		assert_true(mm_store_file_unchanged(st, &in, "rs1"));
+		assert_false(mm_store_file_unchanged(st, &in, "rs2"));
+	}
+	in.ino = UINT64_C(0xffffffffffff0000);
+	in.size = 100;
+	in.mtime_us = 5001;	/* touched */
+	assert_false(mm_store_file_unchanged_any(st, &in));
+	in.mtime_us = 5000;
+	in.size = 99;		/* shrank */
+	assert_false(mm_store_file_unchanged_any(st, &in));
+	in.dev = 0xfd02;	/* another device */
+	in.size = 100;
+	assert_false(mm_store_file_unchanged_any(st, &in));
+	in.dev = 0xfd01;
+	in.ino = 7;
+	in.size = 7;
+	in.mtime_us = 7;
+	assert_true(mm_store_file_unchanged_any(st, &in));
+	assert_true(mm_store_file_unchanged(st, &in, "rs2"));
+	/* examined under rules that are not current: changed for the
+	 * in-memory check, still answered by SQLite for its own id */
+	in.ino = 8;
+	assert_false(mm_store_file_unchanged_any(st, &in));
+	assert_true(mm_store_file_unchanged(st, &in, "old-rules"));
+	in.ino = 9;
+	assert_false(mm_store_file_unchanged_any(st, &in));
+	mm_store_close(st);
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	struct mm_store *st = NULL;
@@ -285,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_insert_and_query),
 		cmocka_unit_test(test_uncommitted_batch_is_committed_on_close),
 		cmocka_unit_test(test_file_state),
+		cmocka_unit_test(test_file_state_loaded),
 		cmocka_unit_test(test_newer_schema_refused),
 	};
 
