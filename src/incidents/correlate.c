@@ -1,21 +1,22 @@
 /*
  * correlate.c — alerts into incidents, incrementally, in the store.
  *
- * incident_db_correlate() reads the alerts added since its last call
- * (ids above inc_state.last_alert_id, up to the max id when it started) in
- * time order, extracts each one (entities.c) and puts it into an incident:
- * the incidents reachable through its correlation keys (inc_keys: the
- * latest incident of each key) whose span [first - window, last + window]
- * holds the alert's time are candidates; none gives a new incident, one is
- * joined, several are merged into the oldest (lowest id). An alert is
- * inserted once in inc_alerts (its primary key), and a merge moves rows, so
- * an alert is in exactly one incident. Summaries, scores and chains are
- * recomputed from inc_alerts for the incidents touched, at the end, in
- * (ts, alert id) order, so a timeline is never inverted.
+ * incident_db_correlate() takes the alerts added since its last call
+ * (ids above inc_state.last_alert_id, up to the max id when it started),
+ * in passes of at most INC_PASS_MAX alerts, each pass in time order
+ * (ts, then id), extracts each one (entities.c) and puts it into an
+ * incident: the incidents reachable through its correlation keys
+ * (inc_keys: the latest incident of each key) whose span
+ * [first - window, last + window] holds the alert's time are candidates;
+ * none gives a new incident, one is joined, several are merged into the
+ * oldest (lowest id). An alert is inserted once in inc_alerts (its primary
+ * key), and a merge moves rows, so an alert is in exactly one incident.
+ * Summaries, scores and chains are recomputed for the incidents touched,
+ * at the end, in (ts, alert id) order, so a timeline is never inverted.
  *
  * Everything happens in one transaction: an interrupted update leaves the
- * previous state. In-memory caches (keys, entities, incidents, links) make
- * the per-alert cost a few hash lookups and one INSERT.
+ * previous state. The grouping runs in memory (see "one correlation pass"
+ * below); the store is read sequentially and written in sorted batches.
  *
  * Score (0..100): points for the highest level (informational 1, low 5,
  * medium 15, high 30, critical 45), 10 per kill-chain stage reached (at
@@ -119,144 +120,342 @@ void incident_db_close(struct incident_db *db)
 	free(db);
 }
 
-/* ---- one correlation pass ----------------------------------------------- */
+/* ---- one correlation pass -----------------------------------------------
+ *
+ * A pass works on the alerts of one id range (at most INC_PASS_MAX) in
+ * four steps, so that the per-alert work is memory work and the writes
+ * are few large sorted batches:
+ *   1. read the range in id order (sequential), extract each alert from
+ *      columns of SQLite's JSON functions (entities.c), intern its step and
+ *      label and its values (entities, looked up once in inc_entities);
+ *   2. sort the alerts by (ts, id) and assign each one to an incident as
+ *      described at the top of the file; incidents are found through the
+ *      keys (looked up once in inc_keys) and joined by union-find (a
+ *      merged incident points at the one it went into);
+ *   3. write the alerts' rows in id order (the incident index is dropped
+ *      and rebuilt when the range is large against the table), the new
+ *      entities in the order they were first used, the links (sorted,
+ *      deduplicated), the keys;
+ *   4. recompute the touched incidents: from memory when all their alerts
+ *      are in this pass, from inc_alerts otherwise.
+ */
+
+#define INC_PASS_MAX 2000000	/* alerts per pass (memory: ~100 bytes each) */
+#define INC_REINDEX_MIN 65536	/* rebuild the incident index past this */
+#define VAL_KEY 0x80000000u
 
 struct live {
-	int64_t id, first, last, parent;
+	int64_t id, first, last;
+	long parent;		/* index of the incident it was merged into; itself */
 	bool touched;
+	bool old;		/* has rows in the store (alerts, links, keys) */
 };
 
 struct ent {
-	int64_t id, first, last, count;
-	int64_t linked;		/* the incident it was last linked to */
-	bool dirty;
+	int64_t id;		/* in inc_entities; 0 until written */
+	int64_t first, last, count;
+	int64_t order;		/* when first used in time order; -1 not yet */
+	long linked;		/* incident (live index) last linked to */
+	long key[2];		/* its correlation keys (indices), nkeys of them */
+	int nkeys;		/* -1: not computed yet */
+	int role;
+	const char *kind;	/* static */
+	char *value;
+};
+
+struct arec {
+	int64_t id, ts;
+	uint32_t step, label;	/* interned strings */
+	uint32_t vals, n_vals;	/* in pass.vals */
+	long inc;		/* live index when assigned */
+	int8_t level, stage;
+};
+
+struct ord {
+	int64_t rank, ts;	/* ts column: NULL first, numbers, then text */
+	uint32_t ix;		/* index in pass.a (id order) */
+};
+
+/* int64 (> 0) -> long, open addressing */
+struct imap {
+	int64_t *k;
+	long *v;
+	size_t cap, n;
+};
+
+struct strs {
+	struct inc_map map;	/* string -> index */
+	char **s;
+	size_t n, cap;
+};
+
+struct link_pair {
+	long inc;		/* live index, resolved at write time */
+	uint32_t ent;
 };
 
 struct pass {
 	struct incident_db *db;
 	int64_t window;
 	struct incidents_stats *st;
-	struct inc_map incs;	/* "id" -> index in live */
+	bool has_keys, has_ents;	/* the tables held rows when it began */
+	struct imap incs;	/* incident id -> live index */
 	struct live *live;
 	size_t n_live, cap_live;
-	struct inc_map keys;	/* key -> incident id (0: none) */
+	struct inc_map keys;	/* key -> index in key_inc/key_str */
+	int64_t *key_inc;	/* the key's latest incident (0: none) */
+	char **key_str;
+	size_t n_keys, cap_keys;
 	struct inc_map ents;	/* role|kind|value -> index in ent */
 	struct ent *ent;
 	size_t n_ent, cap_ent;
+	int64_t ent_order;
 	struct inc_map alias;	/* "ip:ADDR" -> index in alias_host */
 	char **alias_host;
 	size_t n_alias;
-	sqlite3_stmt *sel_key, *sel_inc, *ins_inc, *ins_alert, *sel_ent, *ins_ent,
-		*ins_link, *del_inc, *mv_alerts, *mv_links, *del_links, *mv_keys;
+	struct strs strs;	/* steps and labels */
+	struct arec *a;
+	size_t n_a, cap_a;
+	uint32_t *vals;
+	size_t n_vals, cap_vals;
+	struct link_pair *links;
+	size_t n_links, cap_links;
+	sqlite3_stmt *sel_key, *sel_inc, *ins_inc, *sel_ent, *del_inc, *mv_alerts, *mv_links,
+		*del_links, *mv_keys;
 };
 
-static int64_t *live_slot(struct pass *p, int64_t id, bool create, int64_t first, int64_t last)
+/* Grows *arr (of elem bytes, *cap elements) to hold one more. */
+static int grow(void *arr, size_t *cap, size_t n, size_t elem)
 {
-	char k[24];
+	void **p = arr;
+	size_t nc;
+	void *np;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 1024;
+	if (nc > SIZE_MAX / elem)
+		return MM_ENOMEM;
+	np = realloc(*p, nc * elem);
+	if (!np)
+		return MM_ENOMEM;
+	*p = np;
+	*cap = nc;
+	return 0;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static long *imap_get(const struct imap *m, int64_t key)
+{
+	size_t j;
+
+	if (!m->cap)
+		return NULL;
+	j = (size_t)mix64((uint64_t)key) & (m->cap - 1);
+	while (m->k[j]) {
+		if (m->k[j] == key)
+			return &m->v[j];
+		j = (j + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+static int imap_put(struct imap *m, int64_t key, long v)
+{
+	size_t j, i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct imap g;
+
+		g.cap = m->cap ? m->cap * 2 : 1024;
+		g.n = m->n;
+		g.k = calloc(g.cap, sizeof(*g.k));
+		g.v = calloc(g.cap, sizeof(*g.v));
+		if (!g.k || !g.v) {
+			free(g.k);
+			free(g.v);
+			return MM_ENOMEM;
+		}
+		for (i = 0; i < m->cap; i++) {
+			if (!m->k[i])
+				continue;
+			j = (size_t)mix64((uint64_t)m->k[i]) & (g.cap - 1);
+			while (g.k[j])
+				j = (j + 1) & (g.cap - 1);
+			g.k[j] = m->k[i];
+			g.v[j] = m->v[i];
+		}
+		free(m->k);
+		free(m->v);
+		*m = g;
+	}
+	j = (size_t)mix64((uint64_t)key) & (m->cap - 1);
+	while (m->k[j] && m->k[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	if (!m->k[j])
+		m->n++;
+	m->k[j] = key;
+	m->v[j] = v;
+	return 0;
+}
+
+static void imap_release(struct imap *m)
+{
+	free(m->k);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Interns s; index 0 is "". Returns UINT32_MAX on ENOMEM. */
+static uint32_t str_id(struct strs *t, const char *s)
+{
 	bool found;
 	int64_t *ix;
 
-	snprintf(k, sizeof(k), "%" PRId64, id);
-	ix = inc_map_get(&p->incs, k);
-	if (ix || !create)
-		return ix;
-	if (p->n_live == p->cap_live) {
-		size_t nc = p->cap_live ? p->cap_live * 2 : 256;
-		struct live *nl = realloc(p->live, nc * sizeof(*nl));
-
-		if (!nl)
-			return NULL;
-		p->live = nl;
-		p->cap_live = nc;
+	if (t->n == 0) {
+		if (grow(&t->s, &t->cap, 0, sizeof(*t->s)) || !(t->s[0] = strdup("")))
+			return UINT32_MAX;
+		t->n = 1;
 	}
-	ix = inc_map_put(&p->incs, k, (int64_t)p->n_live, &found);
+	if (!*s)
+		return 0;
+	ix = inc_map_put(&t->map, s, 0, &found);
 	if (!ix)
-		return NULL;
-	p->live[p->n_live].id = id;
-	p->live[p->n_live].first = first;
-	p->live[p->n_live].last = last;
-	p->live[p->n_live].parent = id;
-	p->live[p->n_live].touched = false;
-	p->n_live++;
-	return ix;
+		return UINT32_MAX;
+	if (found)
+		return (uint32_t)*ix;
+	if (t->n >= UINT32_MAX - 1 || grow(&t->s, &t->cap, t->n, sizeof(*t->s)) ||
+	    !(t->s[t->n] = strdup(s)))
+		return UINT32_MAX;
+	*ix = (int64_t)t->n;
+	return (uint32_t)t->n++;
+}
+
+static void strs_release(struct strs *t)
+{
+	while (t->n)
+		free(t->s[--t->n]);
+	free(t->s);
+	inc_map_release(&t->map);
+}
+
+static long live_new(struct pass *p, int64_t id, int64_t first, int64_t last, bool old)
+{
+	struct live *l;
+
+	if (grow(&p->live, &p->cap_live, p->n_live, sizeof(*p->live)) ||
+	    imap_put(&p->incs, id, (long)p->n_live))
+		return -1;
+	l = &p->live[p->n_live];
+	l->id = id;
+	l->first = first;
+	l->last = last;
+	l->parent = (long)p->n_live;
+	l->touched = false;
+	l->old = old;
+	return (long)p->n_live++;
+}
+
+/* The root of live index l (path halving). */
+static long live_root(struct pass *p, long l)
+{
+	while (p->live[l].parent != l) {
+		p->live[l].parent = p->live[p->live[l].parent].parent;
+		l = p->live[l].parent;
+	}
+	return l;
 }
 
 /* The index in p->live of incident id (loaded from the store on first
- * use, following merges); -1 when it does not exist. An index, not a
- * pointer: loading another incident may move the array. */
+ * use, following merges); -1 when it does not exist (or no memory). An
+ * index, not a pointer: loading another incident may move the array. */
 static long live_get(struct pass *p, int64_t id)
 {
-	int64_t *ix;
-	int hops = 0;
+	long *ix = imap_get(&p->incs, id), l;
 
-	for (;;) {
-		ix = live_slot(p, id, false, 0, 0);
-		if (!ix) {
-			int64_t first, last;
-
-			sqlite3_reset(p->sel_inc);
-			sqlite3_bind_int64(p->sel_inc, 1, id);
-			if (sqlite3_step(p->sel_inc) != SQLITE_ROW)
-				return -1;
-			first = sqlite3_column_int64(p->sel_inc, 0);
-			last = sqlite3_column_int64(p->sel_inc, 1);
-			ix = live_slot(p, id, true, first, last);
-			if (!ix)
-				return -1;
-		}
-		if (p->live[*ix].parent == id || ++hops > 64)
-			return (long)*ix;
-		id = p->live[*ix].parent;
-	}
+	if (ix)
+		return live_root(p, *ix);
+	sqlite3_reset(p->sel_inc);
+	sqlite3_bind_int64(p->sel_inc, 1, id);
+	if (sqlite3_step(p->sel_inc) != SQLITE_ROW)
+		return -1;
+	l = live_new(p, id, sqlite3_column_int64(p->sel_inc, 0),
+		     sqlite3_column_int64(p->sel_inc, 1), true);
+	return l;
 }
 
-static int key_lookup(struct pass *p, const char *key, int64_t *incident)
+/* The index of correlation key `key` (its incident loaded from inc_keys
+ * on first use); -1 on ENOMEM. */
+static long key_index(struct pass *p, const char *key)
 {
 	bool found;
 	int64_t *v = inc_map_put(&p->keys, key, 0, &found);
 
 	if (!v)
-		return MM_ENOMEM;
-	if (!found) {
+		return -1;
+	if (found)
+		return (long)*v;
+	if (grow(&p->key_inc, &p->cap_keys, p->n_keys, sizeof(*p->key_inc)))
+		return -1;
+	{
+		/* key_str grows with key_inc: same capacity */
+		char **ns = realloc(p->key_str, p->cap_keys * sizeof(*ns));
+
+		if (!ns)
+			return -1;
+		p->key_str = ns;
+	}
+	p->key_str[p->n_keys] = strdup(key);
+	if (!p->key_str[p->n_keys])
+		return -1;
+	p->key_inc[p->n_keys] = 0;
+	if (p->has_keys) {
 		sqlite3_reset(p->sel_key);
 		sqlite3_bind_text(p->sel_key, 1, key, -1, SQLITE_STATIC);
 		if (sqlite3_step(p->sel_key) == SQLITE_ROW)
-			*v = sqlite3_column_int64(p->sel_key, 0);
+			p->key_inc[p->n_keys] = sqlite3_column_int64(p->sel_key, 0);
 	}
-	*incident = *v;
-	return 0;
+	*v = (int64_t)p->n_keys;
+	return (long)p->n_keys++;
 }
 
-static int merge(struct pass *p, struct live *into, struct live *from)
+#define KEY_MAX (INC_VALUE_MAX + 16)
+
+/* The correlation keys of an entity: "kind:value", and for an aliased
+ * address also its host's key (incidents made before the alias still hold
+ * the address key). */
+static int ent_keys(struct pass *p, struct ent *e)
 {
-	sqlite3_stmt *s[4] = { p->mv_alerts, p->mv_links, p->del_links, p->mv_keys };
-	size_t i;
+	char k[KEY_MAX];
+	int64_t *ix;
 
-	for (i = 0; i < MM_ARRAY_SIZE(s); i++) {
-		sqlite3_reset(s[i]);
-		if (s[i] == p->del_links) {
-			sqlite3_bind_int64(s[i], 1, from->id);
-		} else {
-			sqlite3_bind_int64(s[i], 1, into->id);
-			sqlite3_bind_int64(s[i], 2, from->id);
-		}
-		if (sqlite3_step(s[i]) != SQLITE_DONE)
-			return MM_EIO;
+	if (e->nkeys >= 0)
+		return 0;
+	snprintf(k, sizeof(k), "%s:%s", e->kind, e->value);
+	e->key[0] = key_index(p, k);
+	if (e->key[0] < 0)
+		return MM_ENOMEM;
+	e->nkeys = 1;
+	if (p->n_alias && !strcmp(e->kind, "ip") && (ix = inc_map_get(&p->alias, k))) {
+		snprintf(k, sizeof(k), "host:%s", p->alias_host[*ix]);
+		e->key[1] = key_index(p, k);
+		if (e->key[1] < 0)
+			return MM_ENOMEM;
+		e->nkeys = 2;
 	}
-	sqlite3_reset(p->del_inc);
-	sqlite3_bind_int64(p->del_inc, 1, from->id);
-	if (sqlite3_step(p->del_inc) != SQLITE_DONE)
-		return MM_EIO;
-	from->parent = into->id;
-	from->touched = false;
-	into->first = MM_MIN(into->first, from->first);
-	into->last = MM_MAX(into->last, from->last);
-	into->touched = true;
-	p->st->incidents_merged++;
 	return 0;
 }
 
-static int entity_id(struct pass *p, const struct inc_value *v, int64_t ts, size_t *ix_out)
+/* The index in p->ent of a value (looked up in inc_entities when first
+ * seen); -1 on ENOMEM. */
+static long ent_index(struct pass *p, const struct inc_value *v)
 {
 	char k[INC_VALUE_MAX + 32];
 	bool found;
@@ -266,20 +465,22 @@ static int entity_id(struct pass *p, const struct inc_value *v, int64_t ts, size
 	snprintf(k, sizeof(k), "%d|%s|%s", v->role, v->kind, v->value);
 	ix = inc_map_put(&p->ents, k, -1, &found);
 	if (!ix)
-		return MM_ENOMEM;
-	if (!found) {
-		if (p->n_ent == p->cap_ent) {
-			size_t nc = p->cap_ent ? p->cap_ent * 2 : 1024;
-			struct ent *ne = realloc(p->ent, nc * sizeof(*ne));
-
-			if (!ne)
-				return MM_ENOMEM;
-			p->ent = ne;
-			p->cap_ent = nc;
-		}
-		e = &p->ent[p->n_ent];
-		*ix = (int64_t)p->n_ent++;
-		memset(e, 0, sizeof(*e));
+		return -1;
+	if (found)
+		return (long)*ix;
+	if (p->n_ent >= VAL_KEY || grow(&p->ent, &p->cap_ent, p->n_ent, sizeof(*p->ent)))
+		return -1;
+	e = &p->ent[p->n_ent];
+	memset(e, 0, sizeof(*e));
+	e->order = -1;
+	e->linked = -1;
+	e->nkeys = -1;
+	e->role = v->role;
+	e->kind = v->kind;
+	e->value = strdup(v->value);
+	if (!e->value)
+		return -1;
+	if (p->has_ents) {
 		sqlite3_reset(p->sel_ent);
 		sqlite3_bind_int(p->sel_ent, 1, v->role);
 		sqlite3_bind_text(p->sel_ent, 2, v->kind, -1, SQLITE_STATIC);
@@ -289,61 +490,46 @@ static int entity_id(struct pass *p, const struct inc_value *v, int64_t ts, size
 			e->first = sqlite3_column_int64(p->sel_ent, 1);
 			e->last = sqlite3_column_int64(p->sel_ent, 2);
 			e->count = sqlite3_column_int64(p->sel_ent, 3);
-		} else {
-			sqlite3_reset(p->ins_ent);
-			sqlite3_bind_int(p->ins_ent, 1, v->role);
-			sqlite3_bind_text(p->ins_ent, 2, v->kind, -1, SQLITE_STATIC);
-			sqlite3_bind_text(p->ins_ent, 3, v->value, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(p->ins_ent, 4, ts);
-			if (sqlite3_step(p->ins_ent) != SQLITE_DONE)
-				return MM_EIO;
-			e->id = sqlite3_last_insert_rowid(p->db->db);
-			e->first = e->last = ts;
-			p->st->entities++;
 		}
 	}
-	e = &p->ent[*ix];
-	if (e->count == 0 || ts < e->first)
-		e->first = ts;
-	if (e->count == 0 || ts > e->last)
-		e->last = ts;
-	e->count++;
-	e->dirty = true;
-	*ix_out = (size_t)*ix;
-	return 0;
+	*ix = (int64_t)p->n_ent;
+	return (long)p->n_ent++;
 }
 
-/* Links an entity to an incident once; the entity remembers the last
- * incident it was linked to, which catches nearly every repeat without a
- * lookup (a repeat it misses is an INSERT OR IGNORE). */
-static int link(struct pass *p, int64_t incident, size_t ent_ix)
+static int merge(struct pass *p, long into, long from)
 {
-	struct ent *e = &p->ent[ent_ix];
+	struct live *in = &p->live[into], *fr = &p->live[from];
 
-	if (e->linked == incident)
-		return 0;
-	e->linked = incident;
-	sqlite3_reset(p->ins_link);
-	sqlite3_bind_int64(p->ins_link, 1, incident);
-	sqlite3_bind_int64(p->ins_link, 2, e->id);
-	return sqlite3_step(p->ins_link) == SQLITE_DONE ? 0 : MM_EIO;
-}
+	if (fr->old) {
+		/* rows stored under from's id before this pass (or moved to
+		 * it by an earlier merge) */
+		sqlite3_stmt *s[4] = { p->mv_alerts, p->mv_links, p->del_links, p->mv_keys };
+		size_t i;
 
-#define KEY_MAX (INC_VALUE_MAX + 16)
-
-/* The correlation keys of a value: "kind:value", and for an aliased
- * address also its host's key (incidents made before the alias still hold
- * the address key). Returns how many (0..2). */
-static size_t make_keys(const struct pass *p, const struct inc_value *v, char keys[2][KEY_MAX])
-{
-	int64_t *ix;
-
-	snprintf(keys[0], KEY_MAX, "%s:%s", v->kind, v->value);
-	if (p->n_alias && !strcmp(v->kind, "ip") && (ix = inc_map_get(&p->alias, keys[0]))) {
-		snprintf(keys[1], KEY_MAX, "host:%s", p->alias_host[*ix]);
-		return 2;
+		for (i = 0; i < MM_ARRAY_SIZE(s); i++) {
+			sqlite3_reset(s[i]);
+			if (s[i] == p->del_links) {
+				sqlite3_bind_int64(s[i], 1, fr->id);
+			} else {
+				sqlite3_bind_int64(s[i], 1, in->id);
+				sqlite3_bind_int64(s[i], 2, fr->id);
+			}
+			if (sqlite3_step(s[i]) != SQLITE_DONE)
+				return MM_EIO;
+		}
+		in->old = true;
 	}
-	return 1;
+	sqlite3_reset(p->del_inc);
+	sqlite3_bind_int64(p->del_inc, 1, fr->id);
+	if (sqlite3_step(p->del_inc) != SQLITE_DONE)
+		return MM_EIO;
+	fr->parent = into;
+	fr->touched = false;
+	in->first = MM_MIN(in->first, fr->first);
+	in->last = MM_MAX(in->last, fr->last);
+	in->touched = true;
+	p->st->incidents_merged++;
+	return 0;
 }
 
 static int load_aliases(struct pass *p)
@@ -427,31 +613,103 @@ int incident_db_alias(struct incident_db *db, const char *host, const char *ip,
 	return rc;
 }
 
-static int assign(struct pass *p, const struct inc_extract *x)
+/* Step 1 for one row of the query (columns: id, ts, ingested, level, host,
+ * then inc_columns_sql). */
+static int read_alert(struct pass *p, sqlite3_stmt *rows, struct inc_extract *x,
+		      struct ord *o)
+{
+	struct inc_column c[INC_COL_COUNT];
+	struct arec *a;
+	size_t i;
+	int t;
+
+	for (i = 0; i < INC_COL_COUNT; i++) {
+		int col = (int)i + 5;
+
+		t = sqlite3_column_type(rows, col);
+		c[i].type = t == SQLITE_NULL ? INC_COL_NULL : t == SQLITE_TEXT ? INC_COL_TEXT :
+			    t == SQLITE_INTEGER ? INC_COL_INT : INC_COL_OTHER;
+		c[i].integer = t == SQLITE_INTEGER ? sqlite3_column_int64(rows, col) : 0;
+		c[i].text = t == SQLITE_TEXT ? inc_col_text(rows, col) : NULL;
+		c[i].len = c[i].text ? (size_t)sqlite3_column_bytes(rows, col) : 0;
+	}
+	x->alert_id = sqlite3_column_int64(rows, 0);
+	x->ts = sqlite3_column_int64(rows, 1);
+	if (!x->ts)
+		x->ts = sqlite3_column_int64(rows, 2);
+	x->level = sqlite3_column_int(rows, 3);
+	if (x->level < 0 || x->level >= MM_LEVEL_COUNT)
+		x->level = MM_LEVEL_MEDIUM;
+	if (inc_extract_columns(x, c, inc_col_text(rows, 4)))
+		p->st->bad_json++;
+	p->st->dropped += x->dropped;
+
+	if (p->n_a >= UINT32_MAX || grow(&p->a, &p->cap_a, p->n_a, sizeof(*p->a)))
+		return MM_ENOMEM;
+	a = &p->a[p->n_a];
+	a->id = x->alert_id;
+	a->ts = x->ts;
+	a->level = (int8_t)x->level;
+	a->stage = (int8_t)x->stage;
+	a->inc = -1;
+	a->step = str_id(&p->strs, x->step);
+	a->label = str_id(&p->strs, x->label);
+	if (a->step == UINT32_MAX || a->label == UINT32_MAX)
+		return MM_ENOMEM;
+	a->vals = (uint32_t)p->n_vals;
+	a->n_vals = (uint32_t)x->n_values;
+	for (i = 0; i < x->n_values; i++) {
+		long e = ent_index(p, &x->values[i]);
+
+		if (e < 0 || p->n_vals >= UINT32_MAX ||
+		    grow(&p->vals, &p->cap_vals, p->n_vals, sizeof(*p->vals)))
+			return MM_ENOMEM;
+		p->vals[p->n_vals++] = (uint32_t)e | (x->values[i].key ? VAL_KEY : 0);
+	}
+	/* ORDER BY ts, id as SQLite sorts the column: NULL, numbers, text */
+	t = sqlite3_column_type(rows, 1);
+	o->rank = t == SQLITE_NULL ? 0 : (t == SQLITE_INTEGER || t == SQLITE_FLOAT) ? 1 : 2;
+	o->ts = o->rank == 1 ? sqlite3_column_int64(rows, 1) : 0;
+	o->ix = (uint32_t)p->n_a++;
+	return 0;
+}
+
+static int ord_cmp(const void *x, const void *y)
+{
+	const struct ord *a = x, *b = y;
+
+	if (a->rank != b->rank)
+		return a->rank < b->rank ? -1 : 1;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return a->ix < b->ix ? -1 : a->ix > b->ix;
+}
+
+/* Step 2 for one alert, in time order. */
+static int assign(struct pass *p, struct arec *a)
 {
 	long cand[2 * INC_MAX_VALUES], target = -1;
-	size_t n_cand = 0, i, j, k, nk;
-	char keys[2][KEY_MAX];
-	int rc;
+	size_t n_cand = 0, i, j;
+	int k, rc;
 
-	for (i = 0; i < x->n_values; i++) {
-		const struct inc_value *v = &x->values[i];
+	for (i = 0; i < a->n_vals; i++) {
+		uint32_t v = p->vals[a->vals + i];
+		struct ent *e = &p->ent[v & ~VAL_KEY];
 
-		if (!v->key)
+		if (!(v & VAL_KEY))
 			continue;
-		nk = make_keys(p, v, keys);
-		for (k = 0; k < nk; k++) {
-			int64_t iid;
+		rc = ent_keys(p, e);
+		if (rc)
+			return rc;
+		for (k = 0; k < e->nkeys; k++) {
+			int64_t iid = p->key_inc[e->key[k]];
 			long l;
 
-			rc = key_lookup(p, keys[k], &iid);
-			if (rc)
-				return rc;
 			if (!iid)
 				continue;
 			l = live_get(p, iid);
-			if (l < 0 || x->ts < p->live[l].first - p->window ||
-			    x->ts > p->live[l].last + p->window)
+			if (l < 0 || a->ts < p->live[l].first - p->window ||
+			    a->ts > p->live[l].last + p->window)
 				continue;
 			for (j = 0; j < n_cand && cand[j] != l; j++)
 				;
@@ -460,18 +718,14 @@ static int assign(struct pass *p, const struct inc_extract *x)
 		}
 	}
 	if (n_cand == 0) {
-		int64_t id, *ix;
-
 		sqlite3_reset(p->ins_inc);
-		sqlite3_bind_int64(p->ins_inc, 1, x->ts);
-		sqlite3_bind_int64(p->ins_inc, 2, x->ts);
+		sqlite3_bind_int64(p->ins_inc, 1, a->ts);
+		sqlite3_bind_int64(p->ins_inc, 2, a->ts);
 		if (sqlite3_step(p->ins_inc) != SQLITE_DONE)
 			return MM_EIO;
-		id = sqlite3_last_insert_rowid(p->db->db);
-		ix = live_slot(p, id, true, x->ts, x->ts);
-		if (!ix)
+		target = live_new(p, sqlite3_last_insert_rowid(p->db->db), a->ts, a->ts, false);
+		if (target < 0)
 			return MM_ENOMEM;
-		target = (long)*ix;
 		p->st->incidents_new++;
 	} else {
 		target = cand[0];
@@ -481,50 +735,46 @@ static int assign(struct pass *p, const struct inc_extract *x)
 		for (j = 0; j < n_cand; j++) {
 			if (cand[j] == target)
 				continue;
-			rc = merge(p, &p->live[target], &p->live[cand[j]]);
+			rc = merge(p, target, cand[j]);
 			if (rc)
 				return rc;
 		}
 	}
-	p->live[target].first = MM_MIN(p->live[target].first, x->ts);
-	p->live[target].last = MM_MAX(p->live[target].last, x->ts);
+	p->live[target].first = MM_MIN(p->live[target].first, a->ts);
+	p->live[target].last = MM_MAX(p->live[target].last, a->ts);
 	p->live[target].touched = true;
+	a->inc = target;
 
-	sqlite3_reset(p->ins_alert);
-	sqlite3_bind_int64(p->ins_alert, 1, x->alert_id);
-	sqlite3_bind_int64(p->ins_alert, 2, p->live[target].id);
-	sqlite3_bind_int64(p->ins_alert, 3, x->ts);
-	sqlite3_bind_int(p->ins_alert, 4, x->level);
-	sqlite3_bind_int(p->ins_alert, 5, x->stage);
-	sqlite3_bind_text(p->ins_alert, 6, x->step, -1, SQLITE_STATIC);
-	sqlite3_bind_text(p->ins_alert, 7, x->label, -1, SQLITE_STATIC);
-	if (sqlite3_step(p->ins_alert) != SQLITE_DONE)
-		return MM_EIO;
+	for (i = 0; i < a->n_vals; i++) {
+		uint32_t v = p->vals[a->vals + i];
+		struct ent *e = &p->ent[v & ~VAL_KEY];
 
-	for (i = 0; i < x->n_values; i++) {
-		const struct inc_value *v = &x->values[i];
-		size_t eix;
-
-		rc = entity_id(p, v, x->ts, &eix);
-		if (!rc)
-			rc = link(p, p->live[target].id, eix);
-		if (rc)
-			return rc;
-		if (!v->key)
-			continue;
-		nk = make_keys(p, v, keys);
-		for (k = 0; k < nk; k++) {
-			bool found;
-			int64_t *slot = inc_map_put(&p->keys, keys[k], 0, &found);
-			long cur;
-
-			if (!slot)
+		if (e->order < 0)
+			e->order = p->ent_order++;
+		if (e->count == 0 || a->ts < e->first)
+			e->first = a->ts;
+		if (e->count == 0 || a->ts > e->last)
+			e->last = a->ts;
+		e->count++;
+		/* linked once per incident it meets; repeats after a merge
+		 * are removed when the links are written */
+		if (e->linked != target) {
+			e->linked = target;
+			if (grow(&p->links, &p->cap_links, p->n_links, sizeof(*p->links)))
 				return MM_ENOMEM;
+			p->links[p->n_links].inc = target;
+			p->links[p->n_links].ent = v & ~VAL_KEY;
+			p->n_links++;
+		}
+		if (!(v & VAL_KEY))
+			continue;
+		for (k = 0; k < e->nkeys; k++) {
+			int64_t *slot = &p->key_inc[e->key[k]];
+
 			/* keep the key on the latest incident */
 			if (*slot) {
-				int64_t was = *slot;
+				long cur = live_get(p, *slot);
 
-				cur = live_get(p, was);
 				if (cur >= 0 && cur != target && p->live[cur].last > p->live[target].last)
 					continue;
 			}
@@ -574,151 +824,199 @@ static int rank_cmp(const void *a, const void *b)
 }
 #define MAX_LABELS 16
 
-/* Recomputes one incident's record from its alerts. */
-static int finish_incident(struct pass *p, sqlite3_stmt *sel, sqlite3_stmt *upd, int64_t id)
-{
+/* One incident's record, built from its alerts in (ts, alert id) order. */
+struct fin {
 	struct phrase ph[MAX_PHRASES];
 	char labels[MAX_LABELS][INC_LABEL_MAX];
 	int64_t label_n[MAX_LABELS];
-	size_t n_ph = 0, n_lab = 0, i, best = 0;
-	int64_t n = 0, first = 0, last = 0;
-	int level = 0, per_stage[INC_STAGE_COUNT + 1];
-	uint32_t stages = 0;
+	size_t n_ph, n_lab;
+	int64_t n, first, last;
+	int level;
+	uint32_t stages;
+};
+
+static void fin_init(struct fin *f)
+{
+	f->n_ph = f->n_lab = 0;
+	f->n = f->first = f->last = 0;
+	f->level = 0;
+	f->stages = 0;
+}
+
+static void fin_add(struct fin *f, int64_t ts, int lv, int stg, const char *step, const char *lab)
+{
+	size_t i;
+
+	if (f->n == 0)
+		f->first = ts;
+	f->last = ts;
+	f->n++;
+	if (lv > f->level && lv < MM_LEVEL_COUNT)
+		f->level = lv;
+	if (stg >= 0 && stg < INC_STAGE_COUNT)
+		f->stages |= 1u << stg;
+	if (step && *step && f->n_ph < MAX_PHRASES) {
+		for (i = 0; i < f->n_ph && strcmp(f->ph[i].text, step); i++)
+			;
+		if (i == f->n_ph) {
+			f->ph[f->n_ph].stage = stg;
+			f->ph[f->n_ph].level = lv;
+			f->ph[f->n_ph].order = f->n;
+			snprintf(f->ph[f->n_ph].text, sizeof(f->ph[f->n_ph].text), "%s", step);
+			f->n_ph++;
+		}
+	}
+	if (lab && *lab) {
+		for (i = 0; i < f->n_lab && strcmp(f->labels[i], lab); i++)
+			;
+		if (i < f->n_lab) {
+			f->label_n[i]++;
+		} else if (f->n_lab < MAX_LABELS) {
+			snprintf(f->labels[f->n_lab], sizeof(f->labels[f->n_lab]), "%s", lab);
+			f->label_n[f->n_lab++] = 1;
+		}
+	}
+}
+
+/* Writes the record of incident id (level, score, summary...). */
+static int fin_write(struct fin *f, sqlite3_stmt *upd, int64_t id)
+{
+	int per_stage[INC_STAGE_COUNT + 1];
+	size_t i, best = 0;
 	int score, n_stages = 0;
 	char summary[INC_SUMMARY_MAX + 8];
 	size_t len;
 
 	memset(per_stage, 0, sizeof(per_stage));
-	sqlite3_reset(sel);
-	sqlite3_bind_int64(sel, 1, id);
-	while (sqlite3_step(sel) == SQLITE_ROW) {
-		int64_t ts = sqlite3_column_int64(sel, 0);
-		int lv = sqlite3_column_int(sel, 1);
-		int stg = sqlite3_column_int(sel, 2);
-		const char *step = inc_col_text(sel, 3), *lab = inc_col_text(sel, 4);
-
-		if (n == 0)
-			first = ts;
-		last = ts;
-		n++;
-		if (lv > level && lv < MM_LEVEL_COUNT)
-			level = lv;
-		if (stg >= 0 && stg < INC_STAGE_COUNT)
-			stages |= 1u << stg;
-		if (step && *step && n_ph < MAX_PHRASES) {
-			for (i = 0; i < n_ph && strcmp(ph[i].text, step); i++)
-				;
-			if (i == n_ph) {
-				ph[n_ph].stage = stg;
-				ph[n_ph].level = lv;
-				ph[n_ph].order = n;
-				snprintf(ph[n_ph].text, sizeof(ph[n_ph].text), "%s", step);
-				n_ph++;
-			}
-		}
-		if (lab && *lab) {
-			for (i = 0; i < n_lab && strcmp(labels[i], lab); i++)
-				;
-			if (i < n_lab) {
-				label_n[i]++;
-			} else if (n_lab < MAX_LABELS) {
-				snprintf(labels[n_lab], sizeof(labels[n_lab]), "%s", lab);
-				label_n[n_lab++] = 1;
-			}
-		}
-	}
-	for (i = 1; i < n_lab; i++)
-		if (label_n[i] > label_n[best])
+	for (i = 1; i < f->n_lab; i++)
+		if (f->label_n[i] > f->label_n[best])
 			best = i;
 	/* keep the most severe phrases of each stage, then tell them in
 	 * chain order, and in time order within a stage */
-	qsort(ph, n_ph, sizeof(ph[0]), rank_cmp);
+	qsort(f->ph, f->n_ph, sizeof(f->ph[0]), rank_cmp);
 	{
 		size_t kept = 0;
 
-		for (i = 0; i < n_ph && kept < SUMMARY_PHRASES; i++) {
-			int si = ph[i].stage >= 0 && ph[i].stage < INC_STAGE_COUNT ?
-				ph[i].stage : INC_STAGE_COUNT;
+		for (i = 0; i < f->n_ph && kept < SUMMARY_PHRASES; i++) {
+			int si = f->ph[i].stage >= 0 && f->ph[i].stage < INC_STAGE_COUNT ?
+				f->ph[i].stage : INC_STAGE_COUNT;
 
 			if (per_stage[si] >= STAGE_PHRASES)
 				continue;
 			per_stage[si]++;
-			ph[kept++] = ph[i];
+			f->ph[kept++] = f->ph[i];
 		}
-		n_ph = kept;
+		f->n_ph = kept;
 	}
-	qsort(ph, n_ph, sizeof(ph[0]), phrase_cmp);
-	len = (size_t)snprintf(summary, INC_SUMMARY_MAX, "%s: ", n_lab ? labels[best] : "?");
-	for (i = 0; i < n_ph && len < INC_SUMMARY_MAX; i++)
+	qsort(f->ph, f->n_ph, sizeof(f->ph[0]), phrase_cmp);
+	len = (size_t)snprintf(summary, INC_SUMMARY_MAX, "%s: ", f->n_lab ? f->labels[best] : "?");
+	for (i = 0; i < f->n_ph && len < INC_SUMMARY_MAX; i++)
 		len += (size_t)snprintf(summary + len, INC_SUMMARY_MAX - len, "%s%s",
-					i ? ", " : "", ph[i].text);
+					i ? ", " : "", f->ph[i].text);
 	if (len >= INC_SUMMARY_MAX - 1)
 		memcpy(summary + INC_SUMMARY_MAX - 4, "\xe2\x80\xa6", 4);
 	for (i = 0; i < INC_STAGE_COUNT; i++)
-		if (stages & (1u << i))
+		if (f->stages & (1u << i))
 			n_stages++;
-	score = level_points[level] + 10 * MM_MIN(n_stages, 5) + (n >= 10 ? 5 : 0);
+	score = level_points[f->level] + 10 * MM_MIN(n_stages, 5) + (f->n >= 10 ? 5 : 0);
 	score = MM_MIN(score, 100);
 
 	sqlite3_reset(upd);
-	sqlite3_bind_int64(upd, 1, first);
-	sqlite3_bind_int64(upd, 2, last);
-	sqlite3_bind_int64(upd, 3, n);
-	sqlite3_bind_int(upd, 4, level);
+	sqlite3_bind_int64(upd, 1, f->first);
+	sqlite3_bind_int64(upd, 2, f->last);
+	sqlite3_bind_int64(upd, 3, f->n);
+	sqlite3_bind_int(upd, 4, f->level);
 	sqlite3_bind_int(upd, 5, score);
-	sqlite3_bind_int64(upd, 6, stages);
-	sqlite3_bind_text(upd, 7, n_lab ? labels[best] : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(upd, 6, f->stages);
+	sqlite3_bind_text(upd, 7, f->n_lab ? f->labels[best] : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(upd, 8, summary, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(upd, 9, mm_now_us());
 	sqlite3_bind_int64(upd, 10, id);
-	(void)p;
 	return sqlite3_step(upd) == SQLITE_DONE ? 0 : MM_EIO;
 }
 
-static int finish(struct pass *p)
+static int link_cmp(const void *x, const void *y)
 {
-	sqlite3_stmt *sel = NULL, *upd = NULL, *put_key = NULL, *upd_ent = NULL;
-	size_t i;
+	const struct link_pair *a = x, *b = y;
+
+	if (a->inc != b->inc)
+		return a->inc < b->inc ? -1 : 1;
+	return a->ent < b->ent ? -1 : a->ent > b->ent;
+}
+
+static int ent_order_cmp(const void *x, const void *y)
+{
+	const struct ent *const *a = x, *const *b = y;
+
+	return (*a)->order < (*b)->order ? -1 : (*a)->order > (*b)->order;
+}
+
+/* Step 3: the alerts' rows, entities, links and keys. */
+static int write_rows(struct pass *p)
+{
+	sqlite3_stmt *ins_alert = NULL, *ins_ent = NULL, *upd_ent = NULL, *ins_link = NULL,
+		*put_key = NULL, *cnt = NULL;
+	struct ent **fresh = NULL;
+	size_t i, n_fresh = 0;
+	bool reindex = false;
 	int rc = MM_EIO;
 
-	if (inc_prepare(p->db, "SELECT ts, level, stage, step, label FROM inc_alerts"
-			" WHERE incident_id=? ORDER BY ts, alert_id", &sel) ||
-	    inc_prepare(p->db, "UPDATE inc_incidents SET first_ts=?, last_ts=?, alerts=?, level=?,"
-			" score=?, stages=?, label=?, summary=?, updated=? WHERE id=?", &upd) ||
-	    inc_prepare(p->db, "INSERT OR REPLACE INTO inc_keys(key, incident_id, last_ts)"
-			" VALUES(?,?,?)", &put_key) ||
+	if (inc_prepare(p->db, "INSERT INTO inc_alerts(alert_id, incident_id, ts, level, stage,"
+			" step, label) VALUES(?,?,?,?,?,?,?)", &ins_alert) ||
+	    inc_prepare(p->db, "INSERT INTO inc_entities(role, kind, value, first_ts, last_ts,"
+			" alerts) VALUES(?,?,?,?,?,?)", &ins_ent) ||
 	    inc_prepare(p->db, "UPDATE inc_entities SET first_ts=?, last_ts=?, alerts=?"
-			" WHERE id=?", &upd_ent))
+			" WHERE id=?", &upd_ent) ||
+	    inc_prepare(p->db, "INSERT OR IGNORE INTO inc_links(incident_id, entity_id)"
+			" VALUES(?,?)", &ins_link) ||
+	    inc_prepare(p->db, "INSERT OR REPLACE INTO inc_keys(key, incident_id, last_ts)"
+			" VALUES(?,?,?)", &put_key))
 		goto out;
-	for (i = 0; i < p->n_live; i++) {
-		struct live *l = &p->live[i];
-
-		if (!l->touched || l->parent != l->id)
-			continue;
-		if (finish_incident(p, sel, upd, l->id))
+	/* a large batch: one sorted index build instead of a random insert
+	 * per row */
+	if (p->n_a >= INC_REINDEX_MIN) {
+		if (inc_prepare(p->db, "SELECT count(*) FROM inc_alerts", &cnt))
 			goto out;
-		p->st->incidents_touched++;
+		reindex = sqlite3_step(cnt) == SQLITE_ROW &&
+			  (uint64_t)sqlite3_column_int64(cnt, 0) < 2 * (uint64_t)p->n_a;
+		sqlite3_finalize(cnt);
+		cnt = NULL;
+		if (reindex && inc_exec(p->db, "DROP INDEX IF EXISTS inc_alerts_incident"))
+			goto out;
 	}
-	for (i = 0; i < p->keys.cap; i++) {
-		long l;
+	for (i = 0; i < p->n_a; i++) {
+		const struct arec *a = &p->a[i];
 
-		if (!p->keys.keys[i] || !p->keys.vals[i])
-			continue;
-		l = live_get(p, p->keys.vals[i]);
-		if (l < 0)
-			continue;
-		sqlite3_reset(put_key);
-		sqlite3_bind_text(put_key, 1, p->keys.keys[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(put_key, 2, p->live[l].id);
-		sqlite3_bind_int64(put_key, 3, p->live[l].last);
-		if (sqlite3_step(put_key) != SQLITE_DONE)
+		sqlite3_reset(ins_alert);
+		sqlite3_bind_int64(ins_alert, 1, a->id);
+		sqlite3_bind_int64(ins_alert, 2, p->live[live_root(p, a->inc)].id);
+		sqlite3_bind_int64(ins_alert, 3, a->ts);
+		sqlite3_bind_int(ins_alert, 4, a->level);
+		sqlite3_bind_int(ins_alert, 5, a->stage);
+		sqlite3_bind_text(ins_alert, 6, p->strs.s[a->step], -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins_alert, 7, p->strs.s[a->label], -1, SQLITE_STATIC);
+		if (sqlite3_step(ins_alert) != SQLITE_DONE)
 			goto out;
+	}
+	if (reindex && inc_exec(p->db, "CREATE INDEX IF NOT EXISTS inc_alerts_incident"
+				" ON inc_alerts(incident_id, ts)"))
+		goto out;
+
+	/* new entities get their ids in the order they were first used */
+	fresh = malloc((p->n_ent ? p->n_ent : 1) * sizeof(*fresh));
+	if (!fresh) {
+		rc = MM_ENOMEM;
+		goto out;
 	}
 	for (i = 0; i < p->n_ent; i++) {
 		struct ent *e = &p->ent[i];
 
-		if (!e->dirty)
+		if (e->order < 0)
 			continue;
+		if (!e->id) {
+			fresh[n_fresh++] = e;
+			continue;
+		}
 		sqlite3_reset(upd_ent);
 		sqlite3_bind_int64(upd_ent, 1, e->first);
 		sqlite3_bind_int64(upd_ent, 2, e->last);
@@ -727,12 +1025,135 @@ static int finish(struct pass *p)
 		if (sqlite3_step(upd_ent) != SQLITE_DONE)
 			goto out;
 	}
+	qsort(fresh, n_fresh, sizeof(*fresh), ent_order_cmp);
+	for (i = 0; i < n_fresh; i++) {
+		struct ent *e = fresh[i];
+
+		sqlite3_reset(ins_ent);
+		sqlite3_bind_int(ins_ent, 1, e->role);
+		sqlite3_bind_text(ins_ent, 2, e->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins_ent, 3, e->value, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins_ent, 4, e->first);
+		sqlite3_bind_int64(ins_ent, 5, e->last);
+		sqlite3_bind_int64(ins_ent, 6, e->count);
+		if (sqlite3_step(ins_ent) != SQLITE_DONE)
+			goto out;
+		e->id = sqlite3_last_insert_rowid(p->db->db);
+		p->st->entities++;
+	}
+
+	/* links: resolved to the incidents that remain, in key order */
+	for (i = 0; i < p->n_links; i++)
+		p->links[i].inc = live_root(p, p->links[i].inc);
+	qsort(p->links, p->n_links, sizeof(*p->links), link_cmp);
+	for (i = 0; i < p->n_links; i++) {
+		if (i && !link_cmp(&p->links[i], &p->links[i - 1]))
+			continue;
+		sqlite3_reset(ins_link);
+		sqlite3_bind_int64(ins_link, 1, p->live[p->links[i].inc].id);
+		sqlite3_bind_int64(ins_link, 2, p->ent[p->links[i].ent].id);
+		if (sqlite3_step(ins_link) != SQLITE_DONE)
+			goto out;
+	}
+
+	for (i = 0; i < p->n_keys; i++) {
+		long l;
+
+		if (!p->key_inc[i])
+			continue;
+		l = live_get(p, p->key_inc[i]);
+		if (l < 0)
+			continue;
+		sqlite3_reset(put_key);
+		sqlite3_bind_text(put_key, 1, p->key_str[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(put_key, 2, p->live[l].id);
+		sqlite3_bind_int64(put_key, 3, p->live[l].last);
+		if (sqlite3_step(put_key) != SQLITE_DONE)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(fresh);
+	sqlite3_finalize(cnt);
+	sqlite3_finalize(ins_alert);
+	sqlite3_finalize(ins_ent);
+	sqlite3_finalize(upd_ent);
+	sqlite3_finalize(ins_link);
+	sqlite3_finalize(put_key);
+	return rc;
+}
+
+/* Step 4: the touched incidents' records. ord: the alerts in (ts, id)
+ * order, ts as stored in inc_alerts. */
+static int finish(struct pass *p, const struct ord *ord)
+{
+	sqlite3_stmt *sel = NULL, *upd = NULL;
+	size_t *start = NULL, *fill = NULL;
+	uint32_t *members = NULL;
+	struct fin *f = NULL;
+	size_t i, n = 0;
+	int rc = MM_EIO;
+
+	f = malloc(sizeof(*f));
+	start = calloc(p->n_live + 1, sizeof(*start));
+	fill = calloc(p->n_live + 1, sizeof(*fill));
+	members = malloc((p->n_a ? p->n_a : 1) * sizeof(*members));
+	if (!f || !start || !fill || !members) {
+		rc = MM_ENOMEM;
+		goto out;
+	}
+	if (inc_prepare(p->db, "SELECT ts, level, stage, step, label FROM inc_alerts"
+			" WHERE incident_id=? ORDER BY ts, alert_id", &sel) ||
+	    inc_prepare(p->db, "UPDATE inc_incidents SET first_ts=?, last_ts=?, alerts=?, level=?,"
+			" score=?, stages=?, label=?, summary=?, updated=? WHERE id=?", &upd))
+		goto out;
+	/* the alerts of each incident made in this pass, in time order */
+	for (i = 0; i < p->n_a; i++)
+		start[live_root(p, p->a[i].inc) + 1]++;
+	for (i = 0; i < p->n_live; i++)
+		start[i + 1] += start[i];
+	for (i = 0; i < p->n_a; i++) {
+		uint32_t ix = ord[i].ix;
+		long r = live_root(p, p->a[ix].inc);
+
+		members[start[r] + fill[r]++] = ix;
+	}
+	for (i = 0; i < p->n_live; i++) {
+		struct live *l = &p->live[i];
+		size_t k;
+
+		if (!l->touched || l->parent != (long)i)
+			continue;
+		fin_init(f);
+		if (l->old) {
+			/* alerts from earlier passes too: read them all */
+			sqlite3_reset(sel);
+			sqlite3_bind_int64(sel, 1, l->id);
+			while (sqlite3_step(sel) == SQLITE_ROW)
+				fin_add(f, sqlite3_column_int64(sel, 0), sqlite3_column_int(sel, 1),
+					sqlite3_column_int(sel, 2), inc_col_text(sel, 3),
+					inc_col_text(sel, 4));
+		} else {
+			for (k = start[i]; k < start[i + 1]; k++) {
+				const struct arec *a = &p->a[members[k]];
+
+				fin_add(f, a->ts, a->level, a->stage, p->strs.s[a->step],
+					p->strs.s[a->label]);
+			}
+		}
+		if (fin_write(f, upd, l->id))
+			goto out;
+		n++;
+	}
+	p->st->incidents_touched += n;
 	rc = 0;
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
-	sqlite3_finalize(put_key);
-	sqlite3_finalize(upd_ent);
+	free(f);
+	free(start);
+	free(fill);
+	free(members);
 	return rc;
 }
 
@@ -765,133 +1186,212 @@ static int state_set(struct incident_db *db, const char *name, int64_t v)
 	return rc;
 }
 
-int incident_db_correlate(struct incident_db *db, int64_t window_us,
-			  struct incidents_stats *stats, struct mm_diag *diag)
+static bool table_has_rows(struct incident_db *db, const char *sql)
 {
-	struct incidents_stats local;
+	sqlite3_stmt *s = NULL;
+	bool yes = true;	/* when in doubt, look things up */
+
+	if (inc_prepare(db, sql, &s) == 0)
+		yes = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return yes;
+}
+
+static void pass_release(struct pass *p)
+{
+	size_t i;
+
+	sqlite3_finalize(p->sel_key);
+	sqlite3_finalize(p->sel_inc);
+	sqlite3_finalize(p->ins_inc);
+	sqlite3_finalize(p->sel_ent);
+	sqlite3_finalize(p->del_inc);
+	sqlite3_finalize(p->mv_alerts);
+	sqlite3_finalize(p->mv_links);
+	sqlite3_finalize(p->del_links);
+	sqlite3_finalize(p->mv_keys);
+	imap_release(&p->incs);
+	inc_map_release(&p->keys);
+	inc_map_release(&p->ents);
+	inc_map_release(&p->alias);
+	while (p->n_alias)
+		free(p->alias_host[--p->n_alias]);
+	free(p->alias_host);
+	for (i = 0; i < p->n_keys; i++)
+		free(p->key_str[i]);
+	free(p->key_str);
+	free(p->key_inc);
+	for (i = 0; i < p->n_ent; i++)
+		free(p->ent[i].value);
+	free(p->ent);
+	strs_release(&p->strs);
+	free(p->live);
+	free(p->a);
+	free(p->vals);
+	free(p->links);
+	memset(p, 0, sizeof(*p));
+}
+
+static int ts_cmp(const void *x, const void *y)
+{
+	const struct ord *a = x, *b = y;
+
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return a->ix < b->ix ? -1 : a->ix > b->ix;
+}
+
+/* One pass over the alerts with ids in (lo, hi]. */
+static int pass_run(struct incident_db *db, int64_t window, int64_t lo, int64_t hi,
+		    struct incidents_stats *stats)
+{
 	struct pass p;
 	struct inc_extract *x = NULL;
+	struct ord *ord = NULL;
+	size_t cap_ord = 0, i;
 	sqlite3_stmt *rows = NULL;
-	int64_t last_id, max_id = 0;
+	struct mm_buf sql;
+	bool substituted = false;
 	int rc = MM_EIO, step;
-	bool in_tx = false;
 
-	if (!stats)
-		stats = &local;
-	memset(stats, 0, sizeof(*stats));
 	memset(&p, 0, sizeof(p));
 	p.db = db;
 	p.st = stats;
-	p.window = window_us > 0 ? window_us : (int64_t)INCIDENTS_WINDOW_DEFAULT * 1000000;
-	inc_map_init(&p.incs);
-	inc_map_init(&p.keys);
-	inc_map_init(&p.ents);
-	inc_map_init(&p.alias);
+	p.window = window;
+	mm_buf_init(&sql, 1u << 16);
 	x = malloc(sizeof(*x));
 	if (!x) {
 		rc = MM_ENOMEM;
 		goto out;
 	}
-	if (inc_exec(db, "BEGIN IMMEDIATE"))
-		goto sqlerr;
-	in_tx = true;
 	rc = load_aliases(&p);
 	if (rc)
-		goto sqlerr;
-	last_id = state_get(db, "last_alert_id");
-	if (inc_prepare(db, "SELECT max(id) FROM alerts", &rows))
-		goto sqlerr;
-	if (sqlite3_step(rows) == SQLITE_ROW)
-		max_id = sqlite3_column_int64(rows, 0);
-	sqlite3_finalize(rows);
-	rows = NULL;
-	if (max_id <= last_id) {
-		rc = 0;
+		goto out;
+	rc = MM_EIO;
+	p.has_keys = table_has_rows(db, "SELECT 1 FROM inc_keys LIMIT 1");
+	p.has_ents = table_has_rows(db, "SELECT 1 FROM inc_entities LIMIT 1");
+	mm_buf_appendf(&sql, "SELECT id, ts, ingested, level, host, %s FROM alerts"
+		       " WHERE id>? AND id<=? ORDER BY id", inc_columns_sql);
+	if (!sql.ptr) {
+		rc = MM_ENOMEM;
 		goto out;
 	}
 	if (inc_prepare(db, "SELECT incident_id FROM inc_keys WHERE key=?", &p.sel_key) ||
 	    inc_prepare(db, "SELECT first_ts, last_ts FROM inc_incidents WHERE id=?", &p.sel_inc) ||
 	    inc_prepare(db, "INSERT INTO inc_incidents(first_ts, last_ts, alerts, level, score,"
 			" stages) VALUES(?,?,0,0,0,0)", &p.ins_inc) ||
-	    inc_prepare(db, "INSERT INTO inc_alerts(alert_id, incident_id, ts, level, stage, step,"
-			" label) VALUES(?,?,?,?,?,?,?)", &p.ins_alert) ||
 	    inc_prepare(db, "SELECT id, first_ts, last_ts, alerts FROM inc_entities WHERE role=?"
 			" AND kind=? AND value=?", &p.sel_ent) ||
-	    inc_prepare(db, "INSERT INTO inc_entities(role, kind, value, first_ts, last_ts, alerts)"
-			" VALUES(?,?,?,?4,?4,0)", &p.ins_ent) ||
-	    inc_prepare(db, "INSERT OR IGNORE INTO inc_links(incident_id, entity_id) VALUES(?,?)",
-			&p.ins_link) ||
 	    inc_prepare(db, "DELETE FROM inc_incidents WHERE id=?", &p.del_inc) ||
 	    inc_prepare(db, "UPDATE inc_alerts SET incident_id=? WHERE incident_id=?", &p.mv_alerts) ||
 	    inc_prepare(db, "INSERT OR IGNORE INTO inc_links(incident_id, entity_id)"
 			" SELECT ?, entity_id FROM inc_links WHERE incident_id=?", &p.mv_links) ||
 	    inc_prepare(db, "DELETE FROM inc_links WHERE incident_id=?", &p.del_links) ||
 	    inc_prepare(db, "UPDATE inc_keys SET incident_id=? WHERE incident_id=?", &p.mv_keys) ||
-	    /* in the order of the ts index (no sort of whole rows); alerts of
-	     * unknown time come first and are placed by their ingestion time */
-	    inc_prepare(db, "SELECT id, ts, ingested, level, host, json FROM alerts"
-			" WHERE id>? AND id<=? ORDER BY ts, id", &rows))
-		goto sqlerr;
-	sqlite3_bind_int64(rows, 1, last_id);
-	sqlite3_bind_int64(rows, 2, max_id);
+	    inc_prepare(db, sql.ptr, &rows))
+		goto out;
+	/* 1: read in id order */
+	sqlite3_bind_int64(rows, 1, lo);
+	sqlite3_bind_int64(rows, 2, hi);
 	while ((step = sqlite3_step(rows)) == SQLITE_ROW) {
-		const char *json = inc_col_text(rows, 5);
-
-		x->alert_id = sqlite3_column_int64(rows, 0);
-		x->ts = sqlite3_column_int64(rows, 1);
-		if (!x->ts)
-			x->ts = sqlite3_column_int64(rows, 2);
-		x->level = sqlite3_column_int(rows, 3);
-		if (x->level < 0 || x->level >= MM_LEVEL_COUNT)
-			x->level = MM_LEVEL_MEDIUM;
-		if (inc_extract_alert(x, json, json ? (size_t)sqlite3_column_bytes(rows, 5) : 0,
-				      inc_col_text(rows, 4)))
-			stats->bad_json++;
-		stats->dropped += x->dropped;
-		rc = assign(&p, x);
+		if (grow(&ord, &cap_ord, p.n_a, sizeof(*ord))) {
+			rc = MM_ENOMEM;
+			goto out;
+		}
+		rc = read_alert(&p, rows, x, &ord[p.n_a]);
 		if (rc)
-			goto sqlerr;
+			goto out;
+		rc = MM_EIO;
+		if (ord[p.n_a - 1].rank != 1 || !ord[p.n_a - 1].ts)
+			substituted = true;
 	}
 	if (step != SQLITE_DONE)
-		goto sqlerr;
-	if (finish(&p) || state_set(db, "last_alert_id", max_id))
-		goto sqlerr;
-	if (inc_exec(db, "COMMIT"))
-		goto sqlerr;
-	in_tx = false;
-	rc = 0;
-	goto out;
-sqlerr:
-	if (rc != MM_ENOMEM)
-		rc = MM_EIO;
-	mm_diag_set(diag, rc, db->path, -1, -1, "correlating incidents: %s",
-		    rc == MM_ENOMEM ? "out of memory" : sqlite3_errmsg(db->db));
+		goto out;
+	sqlite3_finalize(rows);
+	rows = NULL;
+	/* 2: assign in time order */
+	qsort(ord, p.n_a, sizeof(*ord), ord_cmp);
+	for (i = 0; i < p.n_a; i++) {
+		rc = assign(&p, &p.a[ord[i].ix]);
+		if (rc)
+			goto out;
+	}
+	/* 3 and 4; summaries read alerts in the order of the stored ts
+	 * (the ingestion time stands for a missing one) */
+	rc = write_rows(&p);
+	if (rc)
+		goto out;
+	if (substituted) {
+		for (i = 0; i < p.n_a; i++) {
+			ord[i].rank = 0;
+			ord[i].ts = p.a[ord[i].ix].ts;
+		}
+		qsort(ord, p.n_a, sizeof(*ord), ts_cmp);
+	}
+	rc = finish(&p, ord);
 out:
 	sqlite3_finalize(rows);
-	sqlite3_finalize(p.sel_key);
-	sqlite3_finalize(p.sel_inc);
-	sqlite3_finalize(p.ins_inc);
-	sqlite3_finalize(p.ins_alert);
-	sqlite3_finalize(p.sel_ent);
-	sqlite3_finalize(p.ins_ent);
-	sqlite3_finalize(p.ins_link);
-	sqlite3_finalize(p.del_inc);
-	sqlite3_finalize(p.mv_alerts);
-	sqlite3_finalize(p.mv_links);
-	sqlite3_finalize(p.del_links);
-	sqlite3_finalize(p.mv_keys);
-	if (in_tx)
-		inc_exec(db, rc ? "ROLLBACK" : "COMMIT");
-	inc_map_release(&p.incs);
-	inc_map_release(&p.keys);
-	inc_map_release(&p.ents);
-	inc_map_release(&p.alias);
-	while (p.n_alias)
-		free(p.alias_host[--p.n_alias]);
-	free(p.alias_host);
-	free(p.live);
-	free(p.ent);
+	pass_release(&p);
+	mm_buf_release(&sql);
+	free(ord);
 	free(x);
+	return rc;
+}
+
+int incident_db_correlate(struct incident_db *db, int64_t window_us,
+			  struct incidents_stats *stats, struct mm_diag *diag)
+{
+	struct incidents_stats local;
+	sqlite3_stmt *s = NULL;
+	int64_t last_id, max_id = 0, window;
+	int rc = MM_EIO;
+	bool in_tx = false;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	window = window_us > 0 ? window_us : (int64_t)INCIDENTS_WINDOW_DEFAULT * 1000000;
+	if (inc_exec(db, "BEGIN IMMEDIATE"))
+		goto out;
+	in_tx = true;
+	last_id = state_get(db, "last_alert_id");
+	if (inc_prepare(db, "SELECT max(id) FROM alerts", &s))
+		goto out;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		max_id = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	/* passes of at most INC_PASS_MAX alerts, each in its time order */
+	if (last_id < max_id &&
+	    inc_prepare(db, "SELECT id FROM alerts WHERE id>? AND id<=? ORDER BY id"
+			" LIMIT 1 OFFSET ?3", &s))
+		goto out;
+	while (last_id < max_id) {
+		int64_t hi = max_id;
+
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, last_id);
+		sqlite3_bind_int64(s, 2, max_id);
+		sqlite3_bind_int64(s, 3, INC_PASS_MAX - 1);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			hi = sqlite3_column_int64(s, 0);
+		rc = pass_run(db, window, last_id, hi, stats);
+		if (rc)
+			goto out;
+		rc = MM_EIO;
+		last_id = hi;
+	}
+	if (state_set(db, "last_alert_id", MM_MAX(last_id, max_id)) || inc_exec(db, "COMMIT"))
+		goto out;
+	in_tx = false;
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	if (rc)
+		mm_diag_set(diag, rc, db->path, -1, -1, "correlating incidents: %s",
+			    rc == MM_ENOMEM ? "out of memory" : sqlite3_errmsg(db->db));
+	if (in_tx)
+		inc_exec(db, "ROLLBACK");
 	return rc;
 }
 

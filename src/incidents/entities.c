@@ -430,39 +430,25 @@ static void build_step(struct inc_extract *x, const char *name, const char *src_
 		snprintf(x->step + n, sizeof(x->step) - n, ", wallet %.4s\xe2\x80\xa6", wallet);
 }
 
-int inc_extract_alert(struct inc_extract *x, const char *json, size_t len, const char *host)
+/* What extraction reads of one alert, whichever way it was read: strings
+ * (NULL when absent or not a string), the destination port, the tactic
+ * names and the evidence (jansson values, NULL when absent). */
+struct fields {
+	const char *category, *protocol, *module, *src, *dst, *name, *family, *host_name;
+	const char *user, *process, *sha256, *url;
+	bool has_port;
+	long long port;
+	json_t *tactics, *evidence;
+};
+
+static void extract_fields(struct inc_extract *x, const struct fields *f, const char *host)
 {
-	json_t *root = NULL, *t;
-	json_error_t err;
-	const char *category, *protocol, *src, *dst, *name, *family, *module;
+	const char *category = f->category, *protocol = f->protocol, *module = f->module;
+	const char *src = f->src, *dst = f->dst;
 	bool att_src, pool_dst, is_net;
-	int rc = 0, stage = INC_STAGE_NONE;
+	int stage = INC_STAGE_NONE;
 	struct walk w;
 
-	x->n_values = 0;
-	x->dropped = 0;
-	x->stage = INC_STAGE_NONE;
-	x->step[0] = '\0';
-	x->label[0] = '\0';
-	root = json ? json_loadb(json, len, JSON_REJECT_DUPLICATES, &err) : NULL;
-	if (!json_is_object(root)) {
-		rc = MM_ECORRUPT;
-		snprintf(x->step, sizeof(x->step), "unreadable alert");
-		if (host && *host) {
-			add_value(x, INC_ROLE_ENTITY, "host", host, true, true);
-			snprintf(x->label, sizeof(x->label), "%s", host);
-		}
-		goto out;
-	}
-	category = jstr(root, "rule", "category", NULL);
-	protocol = jstr(root, "network", "protocol", NULL);
-	module = jstr(root, "event", "module", NULL);
-	src = jstr(root, "source", "ip", NULL);
-	dst = jstr(root, "destination", "ip", NULL);
-	name = jstr(root, "rule", "name", NULL);
-	if (!name)
-		name = jstr(root, "rule", "id", NULL);
-	family = jstr(root, "mamori", "family", NULL);
 	att_src = attacker_is_source(category) ||
 		  (module && !strcmp(module, "honeypot"));
 	pool_dst = pool_is_destination(category, protocol);
@@ -470,9 +456,9 @@ int inc_extract_alert(struct inc_extract *x, const char *json, size_t len, const
 	/* a network sensor's host.name is the observer, not the hosts the
 	 * packets concern: for net alerts, addresses are the keys */
 	is_net = module && !strcmp(module, "net");
-	if (!jstr(root, "host", "name", NULL))
+	if (!f->host_name)
 		add_value(x, INC_ROLE_ENTITY, "host", host, true, !is_net);
-	add_value(x, INC_ROLE_ENTITY, "host", jstr(root, "host", "name", NULL), true, !is_net);
+	add_value(x, INC_ROLE_ENTITY, "host", f->host_name, true, !is_net);
 	if (src) {
 		/* a honeypot's attacker is what ties its events together */
 		bool hp = module && !strcmp(module, "honeypot");
@@ -486,48 +472,34 @@ int inc_extract_alert(struct inc_extract *x, const char *json, size_t len, const
 		if (pool_dst)
 			add_value(x, INC_ROLE_INDICATOR, "ip", dst, true, false);
 	}
-	if (pool_dst && dst) {
-		json_t *port = json_object_get(json_object_get(root, "destination"), "port");
+	if (pool_dst && dst && f->has_port && protocol && !strcasecmp(protocol, "stratum")) {
 		char pool[80];
 
-		if (json_is_integer(port) && protocol && !strcasecmp(protocol, "stratum")) {
-			snprintf(pool, sizeof(pool), "%s:%lld", dst, (long long)json_integer_value(port));
-			add_pool(x, pool);
-		}
+		snprintf(pool, sizeof(pool), "%s:%lld", dst, f->port);
+		add_pool(x, pool);
 	}
-	add_value(x, INC_ROLE_ENTITY, "user", jstr(root, "user", "name", NULL), false, false);
-	add_value(x, INC_ROLE_ENTITY, "process", jstr(root, "process", "name", NULL), true, false);
-	{
-		const char *h = jstr(root, "file", "hash", "sha256");
-
-		add_value(x, INC_ROLE_ENTITY, "hash", h, true, true);
-		if (h && x->level >= MM_LEVEL_MEDIUM)
-			add_value(x, INC_ROLE_INDICATOR, "hash", h, true, false);
-	}
-	{
-		const char *u = jstr(root, "url", "full", NULL);
-
-		if (u && strstr(u, "://")) {
-			add_value(x, INC_ROLE_INDICATOR, "url", u, false, false);
-			url_domain(x, u);
-		}
+	add_value(x, INC_ROLE_ENTITY, "user", f->user, false, false);
+	add_value(x, INC_ROLE_ENTITY, "process", f->process, true, false);
+	add_value(x, INC_ROLE_ENTITY, "hash", f->sha256, true, true);
+	if (f->sha256 && x->level >= MM_LEVEL_MEDIUM)
+		add_value(x, INC_ROLE_INDICATOR, "hash", f->sha256, true, false);
+	if (f->url && strstr(f->url, "://")) {
+		add_value(x, INC_ROLE_INDICATOR, "url", f->url, false, false);
+		url_domain(x, f->url);
 	}
 	w.x = x;
 	w.strings = 0;
-	t = json_object_get(json_object_get(root, "mamori"), "evidence");
-	if (t)
-		walk_evidence(&w, NULL, t, 0);
+	if (f->evidence)
+		walk_evidence(&w, NULL, f->evidence, 0);
 
 	stage = stage_of_category(category);
 	if (stage == INC_STAGE_NONE) {
-		json_t *tac = json_object_get(json_object_get(json_object_get(root, "threat"),
-							      "tactic"), "name");
 		size_t i;
 		json_t *e;
 
 		/* the furthest tactic: a scheduled task is execution and
 		 * persistence, and persistence is what it achieves */
-		json_array_foreach(tac, i, e) {
+		json_array_foreach(f->tactics, i, e) {
 			int s = inc_stage_parse(json_string_value(e));
 
 			if (s > stage)
@@ -535,21 +507,167 @@ int inc_extract_alert(struct inc_extract *x, const char *json, size_t len, const
 		}
 	}
 	x->stage = stage;
-	build_step(x, name, src, family, att_src);
+	build_step(x, f->name, src, f->family, att_src);
 	/* label: the victim: its address for net alerts, else its name */
 	if (is_net && att_src && dst)
 		snprintf(x->label, sizeof(x->label), "%s", dst);
 	else if (is_net && src)
 		snprintf(x->label, sizeof(x->label), "%s", src);
-	else if (jstr(root, "host", "name", NULL))
-		snprintf(x->label, sizeof(x->label), "%s", jstr(root, "host", "name", NULL));
+	else if (f->host_name)
+		snprintf(x->label, sizeof(x->label), "%s", f->host_name);
 	else if (host && *host)
 		snprintf(x->label, sizeof(x->label), "%s", host);
 	else if (att_src && dst)
 		snprintf(x->label, sizeof(x->label), "%s", dst);
 	else if (src)
 		snprintf(x->label, sizeof(x->label), "%s", src);
+}
+
+static void extract_reset(struct inc_extract *x)
+{
+	x->n_values = 0;
+	x->dropped = 0;
+	x->stage = INC_STAGE_NONE;
+	x->step[0] = '\0';
+	x->label[0] = '\0';
+}
+
+static void extract_unreadable(struct inc_extract *x, const char *host)
+{
+	snprintf(x->step, sizeof(x->step), "unreadable alert");
+	if (host && *host) {
+		add_value(x, INC_ROLE_ENTITY, "host", host, true, true);
+		snprintf(x->label, sizeof(x->label), "%s", host);
+	}
+}
+
+int inc_extract_alert(struct inc_extract *x, const char *json, size_t len, const char *host)
+{
+	json_t *root = NULL;
+	json_error_t err;
+	struct fields f;
+	json_t *port;
+	int rc = 0;
+
+	extract_reset(x);
+	root = json ? json_loadb(json, len, JSON_REJECT_DUPLICATES, &err) : NULL;
+	if (!json_is_object(root)) {
+		rc = MM_ECORRUPT;
+		extract_unreadable(x, host);
+		goto out;
+	}
+	memset(&f, 0, sizeof(f));
+	f.category = jstr(root, "rule", "category", NULL);
+	f.protocol = jstr(root, "network", "protocol", NULL);
+	f.module = jstr(root, "event", "module", NULL);
+	f.src = jstr(root, "source", "ip", NULL);
+	f.dst = jstr(root, "destination", "ip", NULL);
+	f.name = jstr(root, "rule", "name", NULL);
+	if (!f.name)
+		f.name = jstr(root, "rule", "id", NULL);
+	f.family = jstr(root, "mamori", "family", NULL);
+	f.host_name = jstr(root, "host", "name", NULL);
+	f.user = jstr(root, "user", "name", NULL);
+	f.process = jstr(root, "process", "name", NULL);
+	f.sha256 = jstr(root, "file", "hash", "sha256");
+	f.url = jstr(root, "url", "full", NULL);
+	port = json_object_get(json_object_get(root, "destination"), "port");
+	if (json_is_integer(port)) {
+		f.has_port = true;
+		f.port = (long long)json_integer_value(port);
+	}
+	f.tactics = json_object_get(json_object_get(json_object_get(root, "threat"), "tactic"),
+				    "name");
+	f.evidence = json_object_get(json_object_get(root, "mamori"), "evidence");
+	extract_fields(x, &f, host);
 out:
 	json_decref(root);
 	return rc;
 }
+
+/* A column that should hold a JSON string: SQLite's json_extract() gives
+ * objects and arrays as their text too; one that is an object or array is
+ * not a string (a string whose text is itself a JSON object or array is
+ * read the same way: ignored). */
+static const char *col_string(const struct inc_column *c)
+{
+	json_error_t e;
+	json_t *v;
+	bool container;
+
+	if (!c->text || c->type != INC_COL_TEXT)
+		return NULL;
+	if (c->text[0] != '{' && c->text[0] != '[')
+		return c->text;
+	v = json_loadb(c->text, c->len, 0, &e);
+	container = json_is_object(v) || json_is_array(v);
+	json_decref(v);
+	return container ? NULL : c->text;
+}
+
+/* An object or array column (json_type() said so) parsed with jansson;
+ * NULL otherwise. */
+static json_t *col_json(const struct inc_column *c, const char *type)
+{
+	json_error_t e;
+
+	if (!c->text || !type || (strcmp(type, "object") && strcmp(type, "array") &&
+				  strcmp(type, "text")))
+		return NULL;
+	if (!strcmp(type, "text"))
+		return json_stringn(c->text, c->len);
+	return json_loadb(c->text, c->len, 0, &e);
+}
+
+int inc_extract_columns(struct inc_extract *x, const struct inc_column *c, const char *host)
+{
+	struct fields f;
+
+	extract_reset(x);
+	if (!c[INC_COL_ROOT].text || strcmp(c[INC_COL_ROOT].text, "object")) {
+		extract_unreadable(x, host);
+		return MM_ECORRUPT;
+	}
+	memset(&f, 0, sizeof(f));
+	f.category = col_string(&c[INC_COL_CATEGORY]);
+	f.protocol = col_string(&c[INC_COL_PROTOCOL]);
+	f.module = col_string(&c[INC_COL_MODULE]);
+	f.src = col_string(&c[INC_COL_SRC]);
+	f.dst = col_string(&c[INC_COL_DST]);
+	f.name = col_string(&c[INC_COL_NAME]);
+	if (!f.name)
+		f.name = col_string(&c[INC_COL_ID]);
+	f.family = col_string(&c[INC_COL_FAMILY]);
+	f.host_name = col_string(&c[INC_COL_HOST]);
+	f.user = col_string(&c[INC_COL_USER]);
+	f.process = col_string(&c[INC_COL_PROCESS]);
+	f.sha256 = col_string(&c[INC_COL_SHA256]);
+	f.url = col_string(&c[INC_COL_URL]);
+	if (c[INC_COL_PORT].type == INC_COL_INT) {
+		f.has_port = true;
+		f.port = c[INC_COL_PORT].integer;
+	}
+	f.tactics = col_json(&c[INC_COL_TACTICS], c[INC_COL_TACTICS_TYPE].text);
+	f.evidence = col_json(&c[INC_COL_EVIDENCE], c[INC_COL_EVIDENCE_TYPE].text);
+	extract_fields(x, &f, host);
+	json_decref(f.tactics);
+	json_decref(f.evidence);
+	return 0;
+}
+
+/* The columns of inc_extract_columns(), in enum inc_col order. Every
+ * function is guarded by json_valid(): json_extract() of malformed JSON
+ * is an error that would end the whole query (the parse is cached, so the
+ * guards do not parse again). */
+#define JV "CASE WHEN json_valid(json) THEN "
+#define JX(p) JV "json_extract(json,'" p "') END"
+#define JT(p) JV "json_type(json,'" p "') END"
+const char inc_columns_sql[] =
+	JV "json_type(json) END, "
+	JX("$.rule.category") ", " JX("$.network.protocol") ", " JX("$.event.module") ", "
+	JX("$.source.ip") ", " JX("$.destination.ip") ", " JX("$.destination.port") ", "
+	JX("$.rule.name") ", " JX("$.rule.id") ", " JX("$.mamori.family") ", "
+	JX("$.host.name") ", " JX("$.user.name") ", " JX("$.process.name") ", "
+	JX("$.file.hash.sha256") ", " JX("$.url.full") ", "
+	JX("$.threat.tactic.name") ", " JT("$.threat.tactic.name") ", "
+	JX("$.mamori.evidence") ", " JT("$.mamori.evidence");
