@@ -13,8 +13,16 @@
  *
  * Input: a borrowed view of any text kind, chosen by wants() (PowerShell
  * markers in the first 64 KiB, UTF-8 or UTF-16LE). A benign script with
- * none of the indicators stays silent. Threading: stateless; one heap
- * ps_result per call.
+ * none of the indicators stays silent.
+ *
+ * Speed: the markers of wants() and the words of ps_indicators() are also
+ * compiled into two Hyperscan literal databases at open() (cached on disk
+ * like the wallet list), so each text is read once per database instead of
+ * once per word; the answers are the same as the plain searches, which
+ * remain the path without a database (tests, or a compile failure).
+ *
+ * Threading: the databases are shared read-only; each worker has its own
+ * scratch; one heap ps_result per call.
  */
 #include "core/compat.h"
 #include "files/analyser.h"
@@ -23,6 +31,8 @@
 
 #include "files/internal.h"
 #include "files/ps_decode.h"
+
+#include <hs/hs.h>
 
 #define PS_EVIDENCE_MAX (32 * 1024)
 #define PS_EXCERPT 2048
@@ -122,6 +132,153 @@ static bool has_marker(const uint8_t *d, size_t n)
 	return false;
 }
 
+/* ---- Hyperscan: every marker or word in one pass -------------------- */
+
+struct ps_shared {
+	hs_database_t *markers;	/* ids: index into markers[] */
+	hs_database_t *words;	/* ids: index into ps_words[] */
+};
+
+struct ps_worker {
+	const struct ps_shared *sh;
+	hs_scratch_t *scratch;	/* NULL: the plain searches */
+};
+
+static int compile_set(const struct mm_engine_env *env, const char *tag,
+		       const char *const *lits, unsigned n, hs_database_t **db)
+{
+	unsigned flags[PS_N_WORDS], ids[PS_N_WORDS];
+	size_t lens[PS_N_WORDS];
+	hs_compile_error_t *cerr = NULL;
+	int rc;
+
+	if (n > PS_N_WORDS)
+		return MM_EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		flags[i] = HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH;
+		ids[i] = i;
+		lens[i] = strlen(lits[i]);
+	}
+	rc = files_hs_compile_lits(env, tag, lits, flags, ids, lens, n, db, &cerr);
+	if (cerr)
+		hs_free_compile_error(cerr);
+	return rc;
+}
+
+static void ps_close(void *shared)
+{
+	struct ps_shared *sh = shared;
+
+	if (!sh)
+		return;
+	hs_free_database(sh->markers);
+	hs_free_database(sh->words);
+	free(sh);
+}
+
+/* A database that does not compile leaves the plain searches in use: the
+ * results are the same, only slower. */
+static int ps_open(void **out, const struct mm_engine_env *env, struct mm_diag *diag)
+{
+	struct ps_shared *sh = calloc(1, sizeof(*sh));
+
+	(void)diag;
+	*out = NULL;
+	if (!sh)
+		return MM_ENOMEM;
+	if (compile_set(env, "ps-markers", markers, (unsigned)MM_ARRAY_SIZE(markers),
+			&sh->markers) < 0 ||
+	    compile_set(env, "ps-words", ps_words, PS_N_WORDS, &sh->words) < 0) {
+		hs_free_database(sh->markers);
+		hs_free_database(sh->words);
+		sh->markers = sh->words = NULL;
+	}
+	*out = sh;
+	return 0;
+}
+
+static void ps_worker_free(void *p)
+{
+	struct ps_worker *w = p;
+
+	if (!w)
+		return;
+	if (w->scratch)
+		hs_free_scratch(w->scratch);
+	free(w);
+}
+
+static void *ps_worker_new_shared(void *shared, const struct mm_config *cfg)
+{
+	struct ps_worker *w = calloc(1, sizeof(*w));
+
+	(void)cfg;
+	if (!w)
+		return NULL;
+	w->sh = shared;
+	if (w->sh && w->sh->markers && w->sh->words &&
+	    (hs_alloc_scratch(w->sh->markers, &w->scratch) != HS_SUCCESS ||
+	     hs_alloc_scratch(w->sh->words, &w->scratch) != HS_SUCCESS)) {
+		if (w->scratch)
+			hs_free_scratch(w->scratch);
+		w->scratch = NULL;
+	}
+	return w;
+}
+
+static int stop_at_first(unsigned id, unsigned long long from, unsigned long long to,
+			 unsigned flags, void *arg)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(void)flags;
+	(void)arg;
+	return 1;
+}
+
+static int note_word(unsigned id, unsigned long long from, unsigned long long to,
+		     unsigned flags, void *arg)
+{
+	uint64_t *mask = arg;
+
+	(void)from;
+	(void)to;
+	(void)flags;
+	if (id < 64)
+		*mask |= UINT64_C(1) << id;
+	return 0;
+}
+
+/* ps_words_fn for ps_indicators_with(): one scan of the layer */
+static uint64_t layer_words(void *arg, const uint8_t *t, size_t n)
+{
+	struct ps_worker *w = arg;
+	uint64_t mask = 0;
+
+	if (n == 0)
+		return 0;
+	if (n > UINT_MAX || hs_scan(w->sh->words, (const char *)t, (unsigned)n, 0, w->scratch,
+				     note_word, &mask) != HS_SUCCESS)
+		return ~UINT64_C(0);	/* unknown: search for every word */
+	return mask;
+}
+
+/* has_marker(), in one scan when the worker has a scratch */
+static bool any_marker(const struct ps_worker *w, const uint8_t *d, size_t n)
+{
+	if (w && w->scratch && n > 0 && n <= UINT_MAX) {
+		hs_error_t e = hs_scan(w->sh->markers, (const char *)d, (unsigned)n, 0, w->scratch,
+				       stop_at_first, NULL);
+
+		if (e == HS_SCAN_TERMINATED)
+			return true;
+		if (e == HS_SUCCESS)
+			return false;
+	}
+	return has_marker(d, n);
+}
+
 static bool nested_from_us(const char *path)
 {
 	const char *bang = path ? strrchr(path, '!') : NULL;
@@ -152,7 +309,7 @@ static bool runnable_name(const char *path)
 	return false;
 }
 
-static bool ps_wants(const struct file_view *v)
+static bool wants_with(const struct ps_worker *w, const struct file_view *v)
 {
 	size_t n = MM_MIN(v->len, (size_t)PS_WANTS_SPAN);
 
@@ -174,9 +331,19 @@ static bool ps_wants(const struct file_view *v)
 		size_t k = 0;
 		for (size_t i = 0; i + 1 < n && k < sizeof narrow; i += 2)
 			narrow[k++] = v->data[i + 1] == 0 ? v->data[i] : '?';
-		return has_marker(narrow, k);
+		return any_marker(w, narrow, k);
 	}
-	return has_marker(v->data, n);
+	return any_marker(w, v->data, n);
+}
+
+static bool ps_wants(const struct file_view *v)
+{
+	return wants_with(NULL, v);
+}
+
+static bool ps_wants_w(void *w, const struct file_view *v)
+{
+	return wants_with(w, v);
 }
 
 static void excerpt(struct mm_json *j, const char *key, const char *s, size_t n)
@@ -308,9 +475,9 @@ static int ps_analyse(void *w, const struct file_view *v, struct mm_scan_ctx *ct
 	struct ps_findings f;
 	unsigned flags_any, ind0 = 0;
 	bool alerted = false;
+	const struct ps_worker *pw = w;
 	int rc = 0;
 
-	(void)w;
 	if (nested_from_us(v->path))
 		return 0;
 	r = malloc(sizeof *r);
@@ -326,7 +493,10 @@ static int ps_analyse(void *w, const struct file_view *v, struct mm_scan_ctx *ct
 				"(%u layers, %zu bytes)", r->nlayers, r->text.len);
 	if (r->flags & PS_F_INFLATE_ERROR)
 		mm_scan_partial(ctx, MM_SKIP_CORRUPT, "PowerShell: a compressed payload is corrupt");
-	ps_indicators(r, &f);
+	if (pw && pw->scratch)
+		ps_indicators_with(r, &f, layer_words, w);
+	else
+		ps_indicators(r, &f);
 	flags_any = f.ind & (PS_I_HIDDEN | PS_I_NOPROFILE | PS_I_BYPASS | PS_I_NONINTERACTIVE);
 
 	/* what the undecoded input says by itself (the same as the whole
@@ -412,5 +582,10 @@ const struct file_analyser file_analyser_powershell = {
 	.kinds = 0,
 	.wants = ps_wants,
 	.register_rules = ps_register,
+	.worker_free = ps_worker_free,
 	.analyse = ps_analyse,
+	.open = ps_open,
+	.close = ps_close,
+	.worker_new_shared = ps_worker_new_shared,
+	.wants_w = ps_wants_w,
 };

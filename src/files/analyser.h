@@ -67,6 +67,10 @@ struct file_analyser {
 	int (*open)(void **shared, const struct mm_engine_env *env, struct mm_diag *diag);
 	void (*close)(void *shared);
 	void *(*worker_new_shared)(void *shared, const struct mm_config *cfg);
+	/* optional: wants() with the worker's scratch (w as from worker_new*,
+	 * may be NULL); must answer exactly as wants() does. The driver calls
+	 * it instead of wants() when set. */
+	bool (*wants_w)(void *w, const struct file_view *v);
 };
 
 extern const struct file_analyser *const file_analysers[];	/* generated, NULL-terminated */

@@ -68,10 +68,12 @@ const char *files_view_sha256(const struct file_view *v)
 	return v->sha256;
 }
 
-static bool analyser_runs(const struct file_analyser *a, const struct file_view *v)
+static bool analyser_runs(const struct file_analyser *a, void *w, const struct file_view *v)
 {
 	if (a->kinds & MM_KIND_BIT(v->kind))
 		return true;
+	if (a->wants_w)
+		return a->wants_w(w, v);
 	return a->wants && a->wants(v);
 }
 
@@ -98,7 +100,7 @@ int files_examine_view(struct files_scan *scan, struct file_view *v)
 	for (size_t i = 0; i < eng->n_analysers; i++) {
 		const struct file_analyser *a = file_analysers[i];
 
-		if (!a->analyse || !analyser_runs(a, v))
+		if (!a->analyse || !analyser_runs(a, w->an_state[i], v))
 			continue;
 		rc = a->analyse(w->an_state[i], v, scan->ctx);
 		if (rc < 0 && rc != MM_ENOTFOUND)

@@ -1038,7 +1038,57 @@ static const char *const miner_words[] = {
 	"xmr-stak", "randomx",
 };
 
+/*
+ * The words looked for in every layer, in the order of their bits in the
+ * ps_words_fn mask. A word whose bit is clear is absent from the layer, so
+ * its search is skipped: the answer is the same, only cheaper.
+ */
+enum {
+	W_IEX, W_INVOKE_EXPRESSION,
+	W_DL_FIRST,	/* download_words[], in order */
+	W_START_PROCESS = W_DL_FIRST + 14, W_INVOKE_ITEM, W_SAPS,
+	W_POWERSHELL, W_POWERSHELL_EXE, W_PWSH,
+	W_REGISTER_TASK, W_NEW_TASK_ACTION, W_NEW_TASK_TRIGGER, W_SCHTASKS, W_SCHTASKS_EXE,
+	W_MINER_FIRST,	/* miner_words[], in order */
+	W_COUNT = W_MINER_FIRST + 13
+};
+
+const char *const ps_words[PS_N_WORDS] = {
+	"iex", "invoke-expression",
+	"net.webclient", "downloadstring", "downloaddata", "downloadfile", "invoke-webrequest",
+	"iwr", "invoke-restmethod", "irm", "start-bitstransfer", "bitsadmin", "xmlhttp",
+	"net.http.httpclient", "wget", "curl",
+	"start-process", "invoke-item", "saps",
+	"powershell", "powershell.exe", "pwsh",
+	"register-scheduledtask", "new-scheduledtaskaction", "new-scheduledtasktrigger",
+	"schtasks", "schtasks.exe",
+	"stratum+tcp://", "stratum+ssl://", "stratum+tls://", "xmrig", "--donate-level",
+	"minerd", "cryptonight", "nicehash", "nanopool.org", "supportxmr", "moneroocean",
+	"xmr-stak", "randomx",
+};
+
+_Static_assert(W_COUNT == PS_N_WORDS, "ps_words[] and its enum differ");
+_Static_assert(sizeof(download_words) / sizeof(download_words[0]) == W_START_PROCESS - W_DL_FIRST,
+	       "download_words[] is a slice of ps_words[]");
+_Static_assert(sizeof(miner_words) / sizeof(miner_words[0]) == W_COUNT - W_MINER_FIRST,
+	       "miner_words[] is a slice of ps_words[]");
+_Static_assert(PS_N_WORDS <= 64, "one bit per word");
+
+/* find_word() of word k, skipped when the mask says it is absent */
+static const uint8_t *fw(const uint8_t *t, size_t n, uint64_t have, unsigned k)
+{
+	if (!(have & (UINT64_C(1) << k)))
+		return NULL;
+	return find_word(t, n, ps_words[k]);
+}
+
 void ps_indicators(const struct ps_result *r, struct ps_findings *f)
+{
+	ps_indicators_with(r, f, NULL, NULL);
+}
+
+void ps_indicators_with(const struct ps_result *r, struct ps_findings *f, ps_words_fn *words,
+			void *arg)
 {
 	unsigned here_of[PS_MAX_LAYERS];
 
@@ -1051,6 +1101,7 @@ void ps_indicators(const struct ps_result *r, struct ps_findings *f)
 		const uint8_t *t = (const uint8_t *)r->text.ptr + L->off;
 		size_t n = L->len;
 		unsigned here = 0;
+		uint64_t have;
 
 		if (L->binary)
 			continue;
@@ -1059,27 +1110,27 @@ void ps_indicators(const struct ps_result *r, struct ps_findings *f)
 			f->ind |= PS_I_ENCODED;
 		if (L->how == PS_HOW_FROM_BASE64_GZIP || L->how == PS_HOW_FROM_BASE64_DEFLATE)
 			f->ind |= PS_I_COMPRESSED;
-		if (find_word(t, n, "iex") || find_word(t, n, "invoke-expression"))
+		have = words ? words(arg, t, n) : ~UINT64_C(0);
+		if (fw(t, n, have, W_IEX) || fw(t, n, have, W_INVOKE_EXPRESSION))
 			here |= PS_I_IEX;
-		for (size_t k = 0; k < MM_ARRAY_SIZE(download_words); k++)
-			if (find_word(t, n, download_words[k])) {
+		for (unsigned k = 0; k < MM_ARRAY_SIZE(download_words); k++)
+			if (fw(t, n, have, W_DL_FIRST + k)) {
 				here |= PS_I_DOWNLOAD;
 				break;
 			}
-		if (find_word(t, n, "start-process") || find_word(t, n, "invoke-item") ||
-		    find_word(t, n, "saps"))
+		if (fw(t, n, have, W_START_PROCESS) || fw(t, n, have, W_INVOKE_ITEM) ||
+		    fw(t, n, have, W_SAPS))
 			here |= PS_I_START;
-		if (find_word(t, n, "powershell") || find_word(t, n, "powershell.exe") ||
-		    find_word(t, n, "pwsh"))
+		if (fw(t, n, have, W_POWERSHELL) || fw(t, n, have, W_POWERSHELL_EXE) ||
+		    fw(t, n, have, W_PWSH))
 			here |= PS_I_POWERSHELL;
-		if (find_word(t, n, "register-scheduledtask") ||
-		    find_word(t, n, "new-scheduledtaskaction") ||
-		    find_word(t, n, "new-scheduledtasktrigger")) {
+		if (fw(t, n, have, W_REGISTER_TASK) || fw(t, n, have, W_NEW_TASK_ACTION) ||
+		    fw(t, n, have, W_NEW_TASK_TRIGGER)) {
 			here |= PS_I_SCHTASK;
 		} else {
-			const uint8_t *s = find_word(t, n, "schtasks");
+			const uint8_t *s = fw(t, n, have, W_SCHTASKS);
 			if (!s)
-				s = find_word(t, n, "schtasks.exe");
+				s = fw(t, n, have, W_SCHTASKS_EXE);
 			if (s) {
 				size_t at = (size_t)(s - t), span = MM_MIN(n - at, (size_t)200);
 				if (files_memcasemem(s, span, "/create", 7) ||
@@ -1087,8 +1138,9 @@ void ps_indicators(const struct ps_result *r, struct ps_findings *f)
 					here |= PS_I_SCHTASK;
 			}
 		}
-		for (size_t k = 0; k < MM_ARRAY_SIZE(miner_words); k++)
-			if (files_memcasemem(t, n, miner_words[k], strlen(miner_words[k]))) {
+		for (unsigned k = 0; k < MM_ARRAY_SIZE(miner_words); k++)
+			if ((have & (UINT64_C(1) << (W_MINER_FIRST + k))) &&
+			    files_memcasemem(t, n, miner_words[k], strlen(miner_words[k]))) {
 				here |= PS_I_MINER;
 				break;
 			}

@@ -116,6 +116,18 @@ struct ps_findings {
 
 /* Looks at every layer of r. */
 void ps_indicators(const struct ps_result *r, struct ps_findings *f);
+/*
+ * The same, cheaper: words(arg, text, len) says which of ps_words[] occur
+ * in a layer (bit k set: ps_words[k] occurs somewhere, ignoring ASCII case;
+ * a set bit for an absent word is harmless, a clear bit for a present one
+ * is a missed indicator). The file engine answers with one Hyperscan scan
+ * instead of one search per word. words NULL: every bit set.
+ */
+#define PS_N_WORDS 40
+extern const char *const ps_words[PS_N_WORDS];
+typedef uint64_t ps_words_fn(void *arg, const uint8_t *text, size_t len);
+void ps_indicators_with(const struct ps_result *r, struct ps_findings *f, ps_words_fn *words,
+			void *arg);
 const char *ps_indicator_name(unsigned bit);
 
 /* Command-line flags only (for one layer): PS_I_HIDDEN, NOPROFILE, BYPASS,

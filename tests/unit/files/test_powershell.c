@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "files/analyser.h"
 #include "fb_harness.h"
+#include "files/internal.h"
 #include "files/ps_decode.h"
 
 extern const struct file_analyser file_analyser_powershell;
@@ -301,6 +302,101 @@ static void test_wants(void **state)
 	assert_false(file_analyser_powershell.wants(&v));
 }
 
+/* ---- the word filter of ps_indicators_with() ---- */
+
+/* the exact answer, word by word */
+static uint64_t exact_words(void *arg, const uint8_t *t, size_t n)
+{
+	uint64_t m = 0;
+
+	(void)arg;
+	for (unsigned k = 0; k < PS_N_WORDS; k++)
+		if (files_memcasemem(t, n, ps_words[k], strlen(ps_words[k])))
+			m |= UINT64_C(1) << k;
+	return m;
+}
+
+static uint64_t no_words(void *arg, const uint8_t *t, size_t n)
+{
+	(void)arg;
+	(void)t;
+	(void)n;
+	return 0;
+}
+
+static const char *const gen_scripts[] = {
+	"bad_utf16.ps1", "benign_admin.ps1", "chararray.ps1", "concat.ps1", "cradle_plain.ps1",
+	"cradle_utf16.ps1", "cradle_utf16_nobom.ps1", "deep.cmd", "deflate_b64.ps1",
+	"enc_prefix.txt", "enc_schtask.cmd", "gzip_b64.ps1", "schtasks.bat",
+};
+
+static void test_word_filter(void **state)
+{
+	struct ps_findings g;
+	unsigned found = 0;
+
+	(void)state;
+	for (size_t i = 0; i < MM_ARRAY_SIZE(gen_scripts); i++) {
+		decode_gen(gen_scripts[i]);
+		/* the filter with the true presence changes nothing */
+		ps_indicators_with(&r, &g, exact_words, NULL);
+		assert_int_equal(g.ind, f.ind);
+		assert_int_equal(g.ind_input, f.ind_input);
+		assert_int_equal(g.cradle_layer, f.cradle_layer);
+		assert_int_equal(g.schtask_layer, f.schtask_layer);
+		assert_int_equal(g.url_len, f.url_len);
+		found |= f.ind;
+		/* and it is consulted: without words, no word indicator */
+		ps_indicators_with(&r, &g, no_words, NULL);
+		assert_int_equal(g.ind & (PS_I_IEX | PS_I_DOWNLOAD | PS_I_START | PS_I_POWERSHELL |
+					  PS_I_SCHTASK | PS_I_MINER), 0);
+	}
+	/* the scripts exercise the word indicators being compared */
+	assert_true(found & PS_I_CRADLE);
+	assert_true(found & PS_I_SCHTASK);
+	assert_true(found & PS_I_POWERSHELL);
+}
+
+/* wants_w() with the Hyperscan scratch of a worker answers as wants() */
+static void test_wants_with_worker(void **state)
+{
+	const struct file_analyser *a = &file_analyser_powershell;
+	static const char *const texts[] = {
+		"@echo off\r\npowershell -nop -c x\r\n", "#!/bin/sh\necho hello\n",
+		"x = '|%s' % y\n", "print('${HOME}')\n", "nothing here at all\n",
+		"IEX (New-Object Net.WebClient)", "POWERSHELL", "",
+	};
+	struct mm_engine_env env;
+	struct mm_diag d;
+	struct file_view v;
+	void *sh = NULL, *w;
+	unsigned yes = 0;
+
+	(void)state;
+	memset(&env, 0, sizeof env);
+	mm_diag_init(&d);
+	assert_non_null(a->open);
+	assert_int_equal(a->open(&sh, &env, &d), 0);
+	w = a->worker_new_shared(sh, NULL);
+	assert_non_null(w);
+	memset(&v, 0, sizeof v);
+	v.path = "x.txt";
+	v.kind = MM_KIND_TEXT;
+	for (size_t i = 0; i < MM_ARRAY_SIZE(texts); i++) {
+		v.data = (const uint8_t *)texts[i];
+		v.len = strlen(texts[i]);
+		assert_int_equal(a->wants_w(w, &v), a->wants(&v));
+		yes += a->wants(&v);
+	}
+	assert_int_equal(yes, 5);
+	v.kind = MM_KIND_PE;
+	v.data = (const uint8_t *)"powershell";
+	v.len = 10;
+	assert_false(a->wants_w(w, &v));
+	a->worker_free(w);
+	a->close(sh);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -320,6 +416,8 @@ int main(void)
 		cmocka_unit_test(test_cradle_shapes),
 		cmocka_unit_test(test_analyser),
 		cmocka_unit_test(test_wants),
+		cmocka_unit_test(test_word_filter),
+		cmocka_unit_test(test_wants_with_worker),
 	};
 	ps_result_init(&r);
 	return cmocka_run_group_tests(tests, NULL, teardown);
