@@ -618,15 +618,24 @@ void net_ctx_packet(struct net_ctx *n, int64_t ts_us, const uint8_t *data, size_
 			.icmp_code = p->icmp_code,
 			.is_icmp = p->proto == NET_PROTO_ICMP || p->proto == NET_PROTO_ICMPV6,
 			.tcp_seq = p->seq, .tcp_ack = p->ack, .tcp_window = p->window,
-			.ip_id = p->ip_id, .payload = p->payload, .payload_len = p->payload_len,
+			.ip_id = p->ip_id, .ip_proto = p->proto,
+			.payload = p->payload, .payload_len = p->payload_len,
 			.app_proto = f->parser ? f->parser->name : NULL,
 		};
-		net_rules_packet(n->eng->rules, n->rules_state, &rc, &v);
+		/* TCP data: the packet rules wait for the stream delivery of
+		 * this payload (one prefilter scan for both); flushed below
+		 * if reassembly does not deliver it as is */
+		if (p->proto == NET_PROTO_TCP && p->payload_len)
+			net_rules_packet_defer(n->eng->rules, n->rules_state, &rc, &v);
+		else
+			net_rules_packet(n->eng->rules, n->rules_state, &rc, &v);
 	}
 	if (p->proto == NET_PROTO_TCP)
 		tcp_packet(n, f, dir, p);
 	else if (p->proto == NET_PROTO_UDP)
 		app_datagram(n, f, dir, p->payload, p->payload_len);
+	if (n->rules_state)
+		net_rules_packet_flush(n->eng->rules, n->rules_state);
 }
 
 const char *net_ctx_rules_dir(const struct net_ctx *n)

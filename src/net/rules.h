@@ -42,6 +42,7 @@ struct net_packet_view {
 	uint8_t tcp_flags;
 	uint8_t icmp_type, icmp_code;
 	bool is_icmp;
+	uint8_t ip_proto;	/* the IP header's protocol (IPv6: the last next header) */
 	uint32_t tcp_seq, tcp_ack;
 	uint16_t tcp_window;
 	uint16_t ip_id;
@@ -52,6 +53,16 @@ struct net_packet_view {
 
 void net_rules_packet(const struct net_rules *r, struct net_rules_state *s,
 		      struct app_ctx *ctx, const struct net_packet_view *p);
+/* The same for a TCP packet whose payload reassembly may deliver right
+ * away: the packet and its ctx are copied and kept until
+ * net_rules_stream() gets exactly that payload (the same pointer and
+ * length: reassembly's no-copy path), which then runs the packet rules
+ * and the stream rules from one prefilter scan; net_rules_packet_flush(),
+ * called once the packet is through reassembly, runs them the plain way
+ * if that did not happen. The payload must stay valid until the flush. */
+void net_rules_packet_defer(const struct net_rules *r, struct net_rules_state *s,
+			    struct app_ctx *ctx, const struct net_packet_view *p);
+void net_rules_packet_flush(const struct net_rules *r, struct net_rules_state *s);
 /* In-order reassembled bytes of one TCP direction (called in chunks). */
 void net_rules_stream(const struct net_rules *r, struct net_rules_state *s,
 		      struct app_ctx *ctx, enum app_dir dir, const uint8_t *data, size_t len);
@@ -261,6 +272,11 @@ struct net_rules_state {
 	uint8_t *cand;		/* candidate marks, one per rule */
 	uint32_t *cand_list;
 	size_t ncand;
+	uint32_t *cand_other;	/* stream candidates while packet ones run */
+	bool pending;		/* a deferred packet (net_rules_packet_defer) */
+	struct net_packet_view pend_pv;
+	struct app_ctx pend_ctx;
+	uint64_t combined, deferred_plain;	/* deferred packets: one scan / own scan */
 	struct rules_thr_table *thr;
 	size_t nflowbits;
 	struct rules_flow *fallback;	/* flow state when ctx->flow is NULL */

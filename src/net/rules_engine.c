@@ -55,7 +55,8 @@
 #define SLOT_STREAM RB_COUNT
 #define SLOT_PKT_UDP (RB_COUNT + 1)
 #define SLOT_PKT_OTHER (RB_COUNT + 2)
-#define NSLOTS (RB_COUNT + 3)
+#define SLOT_COMB (RB_COUNT + 3)	/* stream + TCP packet fast patterns */
+#define NSLOTS (RB_COUNT + 4)
 
 struct ip6key {
 	uint8_t a[16];
@@ -762,6 +763,12 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 					continue;
 				struct group *g = &rs->g[slot][dir];
 				rs->slot_used[slot] = true;
+				if (r->fp >= 0 && (slot == SLOT_STREAM || slot == SLOT_PKT_TCP)) {
+					rs->slot_used[SLOT_COMB] = true;
+					rc = group_add_pattern(&rs->g[SLOT_COMB][dir], r, (uint32_t)i);
+					if (rc)
+						return rc;
+				}
 				if (r->fp >= 0)
 					rc = group_add_pattern(g, r, (uint32_t)i);
 				else if (r->ip_only)
@@ -949,7 +956,8 @@ struct net_rules_state *net_rules_state_new(const struct net_rules *r)
 	s->nflowbits = r->flowbits.n;
 	s->cand = calloc(r->n ? r->n : 1, 1);
 	s->cand_list = calloc(r->n ? r->n : 1, sizeof(*s->cand_list));
-	if (!s->cand || !s->cand_list ||
+	s->cand_other = calloc(r->n ? r->n : 1, sizeof(*s->cand_other));
+	if (!s->cand || !s->cand_list || !s->cand_other ||
 	    (r->proto_scratch && hs_clone_scratch(r->proto_scratch, (hs_scratch_t **)&s->scratch) != HS_SUCCESS)) {
 		net_rules_state_free(s);
 		return NULL;
@@ -965,6 +973,7 @@ void net_rules_state_free(struct net_rules_state *s)
 		hs_free_scratch(s->scratch);
 	free(s->cand);
 	free(s->cand_list);
+	free(s->cand_other);
 	free(s->thr);
 	free(s->fallback);
 	free(s);
@@ -1135,6 +1144,8 @@ static bool packet_match(const struct rule *r, const struct net_packet_view *p)
 	if ((r->flow & RF_NOT_ESTABLISHED) && p->established)
 		return false;
 	if (!rule_range_match(&r->dsize, (int64_t)p->payload_len) || !rule_range_match(&r->ttl, p->ttl))
+		return false;
+	if (r->ip_proto.set && !rule_range_match(&r->ip_proto, p->ip_proto))
 		return false;
 	if ((r->itype.set || r->icode.set) &&
 	    (!p->is_icmp || !rule_range_match(&r->itype, p->icmp_type) ||
@@ -1477,18 +1488,19 @@ static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct 
 
 /* Verifies the prefilter's candidates merged (in rule order) with up to
  * two sorted lists of rules that are always checked. */
-static void run(struct net_rules_state *s, struct app_ctx *ctx, struct view *v, uint64_t frame,
-		const uint32_t *l1, size_t n1, const uint32_t *l2, size_t n2)
+static void run_list(struct net_rules_state *s, struct app_ctx *ctx, struct view *v, uint64_t frame,
+		     uint32_t *cands, size_t ncand, const uint32_t *l1, size_t n1, const uint32_t *l2,
+		     size_t n2)
 {
 	const struct rule *rules = s->r->rules;
-	if (s->ncand > 1)
-		qsort(s->cand_list, s->ncand, sizeof(*s->cand_list), cmp_u32);
+	if (ncand > 1)
+		qsort(cands, ncand, sizeof(*cands), cmp_u32);
 	size_t i = 0, a = 0, b = 0;
 	for (;;) {
 		uint32_t best = UINT32_MAX;
 		int from = -1;
-		if (i < s->ncand && s->cand_list[i] < best) {
-			best = s->cand_list[i];
+		if (i < ncand && cands[i] < best) {
+			best = cands[i];
 			from = 0;
 		}
 		if (a < n1 && l1[a] < best) {
@@ -1511,7 +1523,15 @@ static void run(struct net_rules_state *s, struct app_ctx *ctx, struct view *v, 
 		}
 		verify(s, ctx, &rules[best], v, frame);
 	}
+}
+
+/* run_list() on the candidates in s->cand_list, which it empties. */
+static void run(struct net_rules_state *s, struct app_ctx *ctx, struct view *v, uint64_t frame,
+		const uint32_t *l1, size_t n1, const uint32_t *l2, size_t n2)
+{
+	size_t n = s->ncand;
 	s->ncand = 0;
+	run_list(s, ctx, v, frame, s->cand_list, n, l1, n1, l2, n2);
 }
 
 static void view_init(struct view *v, struct app_ctx *ctx, enum app_dir dir)
@@ -1522,12 +1542,12 @@ static void view_init(struct view *v, struct app_ctx *ctx, enum app_dir dir)
 	mm_buf_init(&v->names, 1u << 20);
 }
 
-void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, struct app_ctx *ctx,
-		      const struct net_packet_view *p)
+/* The packet rules on p. prescanned: s->cand_list already holds the
+ * prefilter's candidates for p's payload (from the combined scan). */
+static void packet_eval(const struct net_rules *r, struct net_rules_state *s, struct app_ctx *ctx,
+			const struct net_packet_view *p, bool prescanned)
 {
 	struct view v;
-	if (!r || !s)
-		return;
 	struct rules_flow *fl = NULL;
 	if (p->app_proto) {
 		fl = rules_flow_get(s, ctx, true);
@@ -1535,8 +1555,12 @@ void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, stru
 	}
 	const struct net_flow_info *fi = ctx ? ctx->info : NULL;
 	unsigned slot = !fi || fi->proto == 6 ? SLOT_PKT_TCP : fi->proto == 17 ? SLOT_PKT_UDP : SLOT_PKT_OTHER;
-	if (!r->slot_used[slot])
+	if (!r->slot_used[slot]) {
+		for (size_t i = 0; i < s->ncand; i++)
+			s->cand[s->cand_list[i]] = 0;
+		s->ncand = 0;
 		return;
+	}
 	view_init(&v, ctx, p->dir);
 	v.pkt = p;
 	v.app_proto = p->app_proto;
@@ -1555,7 +1579,8 @@ void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, stru
 	v.buf[RB_PAYLOAD].ptr = pl;
 	v.buf[RB_PAYLOAD].len = plen;
 	const struct group *g = &r->g[slot][p->dir];
-	collect(s, g, pl, plen);
+	if (!prescanned)
+		collect(s, g, pl, plen);
 	/* address-only rules are checked on the first packet of each
 	 * direction of a flow (as Suricata's IP-only engine does); those
 	 * keyed by an address list are looked up by the packet's addresses */
@@ -1587,6 +1612,38 @@ void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, stru
 	mm_buf_release(&v.names);
 }
 
+void net_rules_packet(const struct net_rules *r, struct net_rules_state *s, struct app_ctx *ctx,
+		      const struct net_packet_view *p)
+{
+	if (!r || !s)
+		return;
+	packet_eval(r, s, ctx, p, false);
+}
+
+void net_rules_packet_defer(const struct net_rules *r, struct net_rules_state *s,
+			    struct app_ctx *ctx, const struct net_packet_view *p)
+{
+	if (!r || !s)
+		return;
+	net_rules_packet_flush(r, s);
+	if (!ctx || !r->slot_used[SLOT_COMB] || !r->slot_used[SLOT_STREAM]) {
+		packet_eval(r, s, ctx, p, false);
+		return;
+	}
+	s->pending = true;
+	s->pend_pv = *p;
+	s->pend_ctx = *ctx;
+}
+
+void net_rules_packet_flush(const struct net_rules *r, struct net_rules_state *s)
+{
+	if (!r || !s || !s->pending)
+		return;
+	s->pending = false;
+	s->deferred_plain++;
+	packet_eval(r, s, &s->pend_ctx, &s->pend_pv, false);
+}
+
 void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, struct app_ctx *ctx,
 		      enum app_dir dir, const uint8_t *data, size_t len)
 {
@@ -1612,14 +1669,37 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 	}
 	v.buf[RB_PAYLOAD].ptr = data;
 	v.buf[RB_PAYLOAD].len = len;
+	/* the deferred packet whose payload this chunk is: one scan with the
+	 * combined database gives the candidates of both */
+	bool both = s->pending && s->pend_pv.dir == dir && s->pend_pv.payload == data &&
+		    s->pend_pv.payload_len == len;
+	const struct group *g = both ? &r->g[SLOT_COMB][dir] : &r->g[SLOT_STREAM][dir];
 	/* the whole window: a rule whose fast pattern lies in the tail may
 	 * still match across into this chunk */
 	if (win)
-		collect(s, &r->g[SLOT_STREAM][dir], win, tl + len);
+		collect(s, g, win, tl + len);
 	else
-		collect(s, &r->g[SLOT_STREAM][dir], data, len);
-	run(s, ctx, &v, ctx ? ctx->frame : 0, r->g[SLOT_STREAM][dir].always,
-	    r->g[SLOT_STREAM][dir].nalways, NULL, 0);
+		collect(s, g, data, len);
+	if (both) {
+		/* packet rules first (as without the deferral), then stream */
+		size_t np = 0, ns = 0;
+		for (size_t i = 0; i < s->ncand; i++) {
+			uint32_t c = s->cand_list[i];
+			if (r->rules[c].point == RP_STREAM)
+				s->cand_other[ns++] = c;
+			else
+				s->cand_list[np++] = c;
+		}
+		s->ncand = np;
+		s->pending = false;
+		s->combined++;
+		packet_eval(r, s, &s->pend_ctx, &s->pend_pv, true);
+		run_list(s, ctx, &v, ctx ? ctx->frame : 0, s->cand_other, ns,
+			 r->g[SLOT_STREAM][dir].always, r->g[SLOT_STREAM][dir].nalways, NULL, 0);
+	} else {
+		run(s, ctx, &v, ctx ? ctx->frame : 0, r->g[SLOT_STREAM][dir].always,
+		    r->g[SLOT_STREAM][dir].nalways, NULL, 0);
+	}
 	if (win)
 		rules_flow_set_tail(fl, dir, win, tl + len);
 	else
