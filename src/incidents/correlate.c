@@ -462,7 +462,17 @@ static long ent_index(struct pass *p, const struct inc_value *v)
 	int64_t *ix;
 	struct ent *e;
 
-	snprintf(k, sizeof(k), "%d|%s|%s", v->role, v->kind, v->value);
+	{
+		/* "role|kind|value", without printf: this runs for every value */
+		size_t kl = strlen(v->kind), vl = strnlen(v->value, INC_VALUE_MAX - 1);
+
+		k[0] = (char)('0' + (v->role & 7));
+		k[1] = '|';
+		memcpy(k + 2, v->kind, kl);
+		k[2 + kl] = '|';
+		memcpy(k + 3 + kl, v->value, vl);
+		k[3 + kl + vl] = '\0';
+	}
 	ix = inc_map_put(&p->ents, k, -1, &found);
 	if (!ix)
 		return -1;
@@ -618,21 +628,10 @@ int incident_db_alias(struct incident_db *db, const char *host, const char *ip,
 static int read_alert(struct pass *p, sqlite3_stmt *rows, struct inc_extract *x,
 		      struct ord *o)
 {
-	struct inc_column c[INC_COL_COUNT];
 	struct arec *a;
 	size_t i;
 	int t;
 
-	for (i = 0; i < INC_COL_COUNT; i++) {
-		int col = (int)i + 5;
-
-		t = sqlite3_column_type(rows, col);
-		c[i].type = t == SQLITE_NULL ? INC_COL_NULL : t == SQLITE_TEXT ? INC_COL_TEXT :
-			    t == SQLITE_INTEGER ? INC_COL_INT : INC_COL_OTHER;
-		c[i].integer = t == SQLITE_INTEGER ? sqlite3_column_int64(rows, col) : 0;
-		c[i].text = t == SQLITE_TEXT ? inc_col_text(rows, col) : NULL;
-		c[i].len = c[i].text ? (size_t)sqlite3_column_bytes(rows, col) : 0;
-	}
 	x->alert_id = sqlite3_column_int64(rows, 0);
 	x->ts = sqlite3_column_int64(rows, 1);
 	if (!x->ts)
@@ -640,7 +639,7 @@ static int read_alert(struct pass *p, sqlite3_stmt *rows, struct inc_extract *x,
 	x->level = sqlite3_column_int(rows, 3);
 	if (x->level < 0 || x->level >= MM_LEVEL_COUNT)
 		x->level = MM_LEVEL_MEDIUM;
-	if (inc_extract_columns(x, c, inc_col_text(rows, 4)))
+	if (inc_extract_row(x, rows, 5, inc_col_text(rows, 4)))
 		p->st->bad_json++;
 	p->st->dropped += x->dropped;
 
@@ -1241,6 +1240,23 @@ static int ts_cmp(const void *x, const void *y)
 	return a->ix < b->ix ? -1 : a->ix > b->ix;
 }
 
+/* Step 1 for one row (of the query, or of the one for an unreadable row,
+ * which has only the first five columns). */
+static int add_row(struct pass *p, sqlite3_stmt *rows, struct inc_extract *x, struct ord **ord,
+		   size_t *cap_ord, bool *substituted)
+{
+	struct ord *o;
+	int rc;
+
+	if (grow(ord, cap_ord, p->n_a, sizeof(**ord)))
+		return MM_ENOMEM;
+	o = &(*ord)[p->n_a];
+	rc = read_alert(p, rows, x, o);
+	if (rc == 0 && (o->rank != 1 || !o->ts))
+		*substituted = true;
+	return rc;
+}
+
 /* One pass over the alerts with ids in (lo, hi]. */
 static int pass_run(struct incident_db *db, int64_t window, int64_t lo, int64_t hi,
 		    struct incidents_stats *stats)
@@ -1249,9 +1265,10 @@ static int pass_run(struct incident_db *db, int64_t window, int64_t lo, int64_t 
 	struct inc_extract *x = NULL;
 	struct ord *ord = NULL;
 	size_t cap_ord = 0, i;
-	sqlite3_stmt *rows = NULL;
+	sqlite3_stmt *rows = NULL, *next = NULL;
 	struct mm_buf sql;
 	bool substituted = false;
+	int64_t cur;
 	int rc = MM_EIO, step;
 
 	memset(&p, 0, sizeof(p));
@@ -1288,25 +1305,39 @@ static int pass_run(struct incident_db *db, int64_t window, int64_t lo, int64_t 
 			" SELECT ?, entity_id FROM inc_links WHERE incident_id=?", &p.mv_links) ||
 	    inc_prepare(db, "DELETE FROM inc_links WHERE incident_id=?", &p.del_links) ||
 	    inc_prepare(db, "UPDATE inc_keys SET incident_id=? WHERE incident_id=?", &p.mv_keys) ||
-	    inc_prepare(db, sql.ptr, &rows))
+	    inc_prepare(db, sql.ptr, &rows) ||
+	    inc_prepare(db, "SELECT id, ts, ingested, level, host FROM alerts"
+			" WHERE id>? AND id<=? ORDER BY id LIMIT 1", &next))
 		goto out;
-	/* 1: read in id order */
-	sqlite3_bind_int64(rows, 1, lo);
-	sqlite3_bind_int64(rows, 2, hi);
-	while ((step = sqlite3_step(rows)) == SQLITE_ROW) {
-		if (grow(&ord, &cap_ord, p.n_a, sizeof(*ord))) {
-			rc = MM_ENOMEM;
-			goto out;
+	/* 1: read in id order; a row whose JSON SQLite cannot read ends
+	 * the query with an error: that row (the next id) is taken as
+	 * unreadable and the query goes on after it */
+	for (cur = lo;;) {
+		sqlite3_reset(rows);
+		sqlite3_bind_int64(rows, 1, cur);
+		sqlite3_bind_int64(rows, 2, hi);
+		while ((step = sqlite3_step(rows)) == SQLITE_ROW) {
+			rc = add_row(&p, rows, x, &ord, &cap_ord, &substituted);
+			if (rc)
+				goto out;
+			cur = p.a[p.n_a - 1].id;
 		}
-		rc = read_alert(&p, rows, x, &ord[p.n_a]);
+		if (step == SQLITE_DONE)
+			break;
+		rc = MM_EIO;
+		if (sqlite3_errcode(db->db) != SQLITE_ERROR)
+			goto out;
+		sqlite3_reset(rows);
+		sqlite3_reset(next);
+		sqlite3_bind_int64(next, 1, cur);
+		sqlite3_bind_int64(next, 2, hi);
+		if (sqlite3_step(next) != SQLITE_ROW)
+			goto out;
+		rc = add_row(&p, next, x, &ord, &cap_ord, &substituted);
 		if (rc)
 			goto out;
-		rc = MM_EIO;
-		if (ord[p.n_a - 1].rank != 1 || !ord[p.n_a - 1].ts)
-			substituted = true;
+		cur = p.a[p.n_a - 1].id;
 	}
-	if (step != SQLITE_DONE)
-		goto out;
 	sqlite3_finalize(rows);
 	rows = NULL;
 	/* 2: assign in time order */
@@ -1331,6 +1362,7 @@ static int pass_run(struct incident_db *db, int64_t window, int64_t lo, int64_t 
 	rc = finish(&p, ord);
 out:
 	sqlite3_finalize(rows);
+	sqlite3_finalize(next);
 	pass_release(&p);
 	mm_buf_release(&sql);
 	free(ord);

@@ -585,38 +585,51 @@ out:
 	return rc;
 }
 
-/* A column that should hold a JSON string: SQLite's json_extract() gives
- * objects and arrays as their text too; one that is an object or array is
- * not a string (a string whose text is itself a JSON object or array is
- * read the same way: ignored). */
-static const char *col_string(const struct inc_column *c)
+/* Whether a column's text is a JSON object or array: SQLite's
+ * json_extract() gives those as their JSON text, and a string as its
+ * value. Only text starting with '{' or '[' is parsed to tell; a string
+ * whose text is itself a JSON object or array is taken for one. Returns
+ * the parsed container (the caller releases it) or NULL. */
+static json_t *col_container(const struct inc_column *c)
 {
 	json_error_t e;
 	json_t *v;
-	bool container;
+
+	if (!c->text || c->type != INC_COL_TEXT || (c->text[0] != '{' && c->text[0] != '['))
+		return NULL;
+	v = json_loadb(c->text, c->len, 0, &e);
+	if (json_is_object(v) || json_is_array(v))
+		return v;
+	json_decref(v);
+	return NULL;
+}
+
+/* A column that should hold a JSON string; NULL when it held something
+ * else. */
+static const char *col_string(const struct inc_column *c)
+{
+	json_t *v;
 
 	if (!c->text || c->type != INC_COL_TEXT)
 		return NULL;
 	if (c->text[0] != '{' && c->text[0] != '[')
 		return c->text;
-	v = json_loadb(c->text, c->len, 0, &e);
-	container = json_is_object(v) || json_is_array(v);
+	v = col_container(c);
 	json_decref(v);
-	return container ? NULL : c->text;
+	return v ? NULL : c->text;
 }
 
-/* An object or array column (json_type() said so) parsed with jansson;
- * NULL otherwise. */
-static json_t *col_json(const struct inc_column *c, const char *type)
+/* A column that may hold any JSON value, for walking: a container, or a
+ * string as a jansson string; NULL otherwise (numbers and booleans are
+ * not walked). */
+static json_t *col_json(const struct inc_column *c)
 {
-	json_error_t e;
+	json_t *v;
 
-	if (!c->text || !type || (strcmp(type, "object") && strcmp(type, "array") &&
-				  strcmp(type, "text")))
+	if (!c->text || c->type != INC_COL_TEXT)
 		return NULL;
-	if (!strcmp(type, "text"))
-		return json_stringn(c->text, c->len);
-	return json_loadb(c->text, c->len, 0, &e);
+	v = col_container(c);
+	return v ? v : json_stringn(c->text, c->len);
 }
 
 int inc_extract_columns(struct inc_extract *x, const struct inc_column *c, const char *host)
@@ -647,27 +660,41 @@ int inc_extract_columns(struct inc_extract *x, const struct inc_column *c, const
 		f.has_port = true;
 		f.port = c[INC_COL_PORT].integer;
 	}
-	f.tactics = col_json(&c[INC_COL_TACTICS], c[INC_COL_TACTICS_TYPE].text);
-	f.evidence = col_json(&c[INC_COL_EVIDENCE], c[INC_COL_EVIDENCE_TYPE].text);
+	f.tactics = col_json(&c[INC_COL_TACTICS]);
+	f.evidence = col_json(&c[INC_COL_EVIDENCE]);
 	extract_fields(x, &f, host);
 	json_decref(f.tactics);
 	json_decref(f.evidence);
 	return 0;
 }
 
-/* The columns of inc_extract_columns(), in enum inc_col order. Every
- * function is guarded by json_valid(): json_extract() of malformed JSON
- * is an error that would end the whole query (the parse is cached, so the
- * guards do not parse again). */
-#define JV "CASE WHEN json_valid(json) THEN "
-#define JX(p) JV "json_extract(json,'" p "') END"
-#define JT(p) JV "json_type(json,'" p "') END"
+int inc_extract_row(struct inc_extract *x, sqlite3_stmt *st, int first, const char *host)
+{
+	struct inc_column c[INC_COL_COUNT];
+	int i, n = sqlite3_column_count(st);
+
+	for (i = 0; i < INC_COL_COUNT; i++) {
+		int col = first + i;
+		int t = col < n ? sqlite3_column_type(st, col) : SQLITE_NULL;
+
+		c[i].type = t == SQLITE_NULL ? INC_COL_NULL : t == SQLITE_TEXT ? INC_COL_TEXT :
+			    t == SQLITE_INTEGER ? INC_COL_INT : INC_COL_OTHER;
+		c[i].integer = t == SQLITE_INTEGER ? sqlite3_column_int64(st, col) : 0;
+		c[i].text = t == SQLITE_TEXT ? inc_col_text(st, col) : NULL;
+		c[i].len = c[i].text ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	}
+	return inc_extract_columns(x, c, host);
+}
+
+/* The columns of inc_extract_columns(), in enum inc_col order. json_type()
+ * and json_extract() of malformed JSON are an error that ends the query:
+ * the caller steps over such rows (correlate.c). */
+#define JX(p) "json_extract(json,'" p "')"
 const char inc_columns_sql[] =
-	JV "json_type(json) END, "
+	"json_type(json), "
 	JX("$.rule.category") ", " JX("$.network.protocol") ", " JX("$.event.module") ", "
 	JX("$.source.ip") ", " JX("$.destination.ip") ", " JX("$.destination.port") ", "
 	JX("$.rule.name") ", " JX("$.rule.id") ", " JX("$.mamori.family") ", "
 	JX("$.host.name") ", " JX("$.user.name") ", " JX("$.process.name") ", "
 	JX("$.file.hash.sha256") ", " JX("$.url.full") ", "
-	JX("$.threat.tactic.name") ", " JT("$.threat.tactic.name") ", "
-	JX("$.mamori.evidence") ", " JT("$.mamori.evidence");
+	JX("$.threat.tactic.name") ", " JX("$.mamori.evidence");

@@ -81,14 +81,15 @@ int inc_extract_alert(struct inc_extract *x, const char *json, size_t len, const
  * correlation does not build a whole jansson tree per alert: the root's
  * json_type() ("object" when readable), the string fields by json_extract(),
  * the destination port, and the tactic names and the evidence as JSON text
- * with their json_type(); only those two are parsed, with jansson. Same
- * result as inc_extract_alert() except that a duplicated member counts
- * once (the first) instead of making the alert unreadable. */
+ * (only those two are parsed, with jansson). Same result as
+ * inc_extract_alert() except that a duplicated member counts once (the
+ * first) instead of making the alert unreadable, and that a string whose
+ * text is itself a JSON object or array is taken for one. */
 enum inc_col {
 	INC_COL_ROOT, INC_COL_CATEGORY, INC_COL_PROTOCOL, INC_COL_MODULE, INC_COL_SRC,
 	INC_COL_DST, INC_COL_PORT, INC_COL_NAME, INC_COL_ID, INC_COL_FAMILY, INC_COL_HOST,
 	INC_COL_USER, INC_COL_PROCESS, INC_COL_SHA256, INC_COL_URL, INC_COL_TACTICS,
-	INC_COL_TACTICS_TYPE, INC_COL_EVIDENCE, INC_COL_EVIDENCE_TYPE, INC_COL_COUNT
+	INC_COL_EVIDENCE, INC_COL_COUNT
 };
 enum { INC_COL_NULL, INC_COL_TEXT, INC_COL_INT, INC_COL_OTHER };
 struct inc_column {
@@ -101,6 +102,9 @@ struct inc_column {
  * alert from a column named json; one string joined by ", ". */
 extern const char inc_columns_sql[];
 int inc_extract_columns(struct inc_extract *x, const struct inc_column *c, const char *host);
+/* The same from the current row of st, whose columns first.. are
+ * inc_columns_sql's (missing columns count as NULL). */
+int inc_extract_row(struct inc_extract *x, sqlite3_stmt *st, int first, const char *host);
 
 /* Open-addressing map from strings to int64 (copies keys). */
 struct inc_map {

@@ -170,6 +170,100 @@ static void test_map(void **state)
 	inc_map_release(&m);
 }
 
+/* The correlation reads alerts through SQLite's JSON functions
+ * (inc_extract_row); it must extract exactly what the jansson reading
+ * does, for ordinary and for odd alerts (values of the wrong type, string
+ * evidence, tactics as a string, unreadable JSON). */
+static const char *const same_cases[] = {
+	"{\"rule\":{\"id\":\"r\",\"name\":\"MS17-010\",\"category\":\"exploit\"},"
+	"\"event\":{\"module\":\"net\"},\"source\":{\"ip\":\"198.51.100.9\"},"
+	"\"destination\":{\"ip\":\"192.0.2.5\",\"port\":445},\"host\":{\"name\":\"S1\"}}",
+	"{\"rule\":{\"id\":\"m\",\"category\":\"miner\"},\"network\":{\"protocol\":\"stratum\"},"
+	"\"event\":{\"module\":\"net\"},\"source\":{\"ip\":\"10.0.0.5\"},"
+	"\"destination\":{\"ip\":\"203.0.113.7\",\"port\":3333},"
+	"\"mamori\":{\"family\":\"xmrig\",\"evidence\":{\"pools\":[\"stratum+tcp://Pool.Example.net:443\"],"
+	"\"login\":\"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\"}}}",
+	"{\"rule\":{\"name\":\"task\"},\"threat\":{\"tactic\":{\"name\":[\"execution\",\"persistence\"]}},"
+	"\"host\":{\"name\":\"WS05\"},\"user\":{\"name\":\"Bob\"},\"process\":{\"name\":\"PowerShell.exe\"},"
+	"\"file\":{\"hash\":{\"sha256\":\"AB12\"}},\"url\":{\"full\":\"http://evil.example.org:8080/x?y\"},"
+	"\"mamori\":{\"level\":\"high\",\"evidence\":{\"url\":\"https://a.example.com/p\",\"sni\":\"b.example.com.\","
+	"\"image\":\"alpine:latest\",\"deep\":[[{\"query\":\"c.example.net\"}]]}}}",
+	"{\"rule\":{\"name\":{\"x\":1},\"id\":\"fallback\",\"category\":[\"exploit\"]},"
+	"\"host\":{\"name\":[\"h\"]},\"source\":{\"ip\":7},\"destination\":{\"ip\":null,\"port\":\"3333\"},"
+	"\"threat\":{\"tactic\":{\"name\":\"impact\"}},\"mamori\":{\"evidence\":\"wallet 44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\"}}",
+	"{\"event\":{\"module\":\"honeypot\"},\"source\":{\"ip\":\"198.51.100.1\"},\"host\":{\"name\":\"  \"},"
+	"\"mamori\":{\"evidence\":[1,true,null,{\"domain\":\"d.example.com\"}]}}",
+	"[1,2]",
+	"\"text\"",
+	"{\"rule\":",
+	"",
+};
+
+static void test_columns_same(void **state)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *ins = NULL, *sel = NULL;
+	struct mm_buf sql;
+	size_t i, k;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, json TEXT)",
+				      NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t(json) VALUES(?)", -1, &ins, NULL),
+			 SQLITE_OK);
+	for (i = 0; i < MM_ARRAY_SIZE(same_cases); i++) {
+		sqlite3_reset(ins);
+		sqlite3_bind_text(ins, 1, same_cases[i], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
+	}
+	mm_buf_init(&sql, 1u << 16);
+	/* malformed JSON is an error in SQLite: one row per query, as the
+	 * correlation steps over such rows */
+	mm_buf_appendf(&sql, "SELECT %s FROM t WHERE id=?", inc_columns_sql);
+	assert_int_equal(sqlite3_prepare_v2(db, sql.ptr, -1, &sel, NULL), SQLITE_OK);
+	for (i = 0; i < MM_ARRAY_SIZE(same_cases); i++) {
+		struct inc_extract a, b;
+		int ra, rb, step;
+
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.level = b.level = MM_LEVEL_HIGH;
+		ra = inc_extract_alert(&a, same_cases[i], strlen(same_cases[i]), "store-host");
+		sqlite3_reset(sel);
+		sqlite3_bind_int64(sel, 1, (int64_t)i + 1);
+		step = sqlite3_step(sel);
+		if (step == SQLITE_ROW) {
+			rb = inc_extract_row(&b, sel, 0, "store-host");
+		} else {
+			/* what the correlation does with the row SQLite refused */
+			struct inc_column none[INC_COL_COUNT];
+
+			memset(none, 0, sizeof(none));
+			rb = inc_extract_columns(&b, none, "store-host");
+		}
+		assert_int_equal(ra, rb);
+		assert_int_equal(a.stage, b.stage);
+		assert_string_equal(a.step, b.step);
+		assert_string_equal(a.label, b.label);
+		assert_int_equal(a.n_values, b.n_values);
+		for (k = 0; k < a.n_values; k++) {
+			assert_int_equal(a.values[k].role, b.values[k].role);
+			assert_string_equal(a.values[k].kind, b.values[k].kind);
+			assert_string_equal(a.values[k].value, b.values[k].value);
+			assert_int_equal(a.values[k].key, b.values[k].key);
+		}
+		n += (int)a.n_values;
+	}
+	/* the cases do carry values */
+	assert_true(n > 20);
+	sqlite3_finalize(ins);
+	sqlite3_finalize(sel);
+	mm_buf_release(&sql);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_tactics_and_hosts),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_map),
+		cmocka_unit_test(test_columns_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
