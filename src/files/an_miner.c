@@ -582,8 +582,54 @@ static bool text_kind(enum mm_kind k)
 	       k == MM_KIND_JSON || k == MM_KIND_HTML || k == MM_KIND_UNKNOWN;
 }
 
+/*
+ * The next occurrence of a word at or after a line's start, kept across
+ * lines: one search per occurrence instead of one per line. A line holds
+ * the word when that next occurrence ends within the line (words hold no
+ * newline, and a later occurrence would end later still).
+ */
+struct next_word {
+	const char *w;
+	size_t len;
+	bool ci;
+	bool known;
+	size_t at;	/* SIZE_MAX: none left */
+};
+
+static bool word_in_line(struct next_word *t, const uint8_t *d, size_t len, size_t lo, size_t hi)
+{
+	if (!t->known || (t->at != SIZE_MAX && t->at < lo)) {
+		const uint8_t *p = t->ci ? files_memcasemem(d + lo, len - lo, t->w, t->len) :
+					   files_memmem(d + lo, len - lo, t->w, t->len);
+
+		t->at = p ? (size_t)(p - d) : SIZE_MAX;
+		t->known = true;
+	}
+	return t->at != SIZE_MAX && t->at + t->len <= hi;
+}
+
+static bool any_in_line(struct next_word *t, size_t n, const uint8_t *d, size_t len, size_t lo,
+			size_t hi)
+{
+	for (size_t i = 0; i < n; i++)
+		if (word_in_line(&t[i], d, len, lo, hi))
+			return true;
+	return false;
+}
+
 static int scan_text(struct miner_worker *w, const struct file_view *v, struct mm_scan_ctx *ctx)
 {
+	/* a line without one of these cannot pass cmd_gate() */
+	struct next_word cmd_words[] = {
+		{ "stratum", 7, true, false, 0 }, { "-o", 2, false, false, 0 },
+		{ "url", 3, true, false, 0 },     { "pool", 4, true, false, 0 },
+		{ "-P", 2, false, false, 0 },     { "--server", 8, false, false, 0 },
+	};
+	/* ... nor these kill_line() or block_line() */
+	struct next_word kill_words[] = {
+		{ "kill", 4, true, false, 0 },    { "iptables", 8, true, false, 0 },
+		{ "crontab", 7, true, false, 0 }, { "/cron", 5, true, false, 0 },
+	};
 	const char *s = (const char *)v->data;
 	size_t len = MM_MIN(v->len, (size_t)TEXT_MAX), pos = 0, lineno = 0;
 	bool rivals[MM_ARRAY_SIZE(rival_names)] = { 0 };
@@ -604,7 +650,7 @@ static int scan_text(struct miner_worker *w, const struct file_view *v, struct m
 		const char *nl = memchr(s + pos, '\n', len - pos);
 		size_t ll = nl ? (size_t)(nl - (s + pos)) : len - pos;
 		const char *line = s + pos;
-		size_t use = MM_MIN(ll, (size_t)LINE_MAX_LEN);
+		size_t use = MM_MIN(ll, (size_t)LINE_MAX_LEN), lo = pos;
 		struct cmdline c;
 
 		lineno++;
@@ -612,13 +658,15 @@ static int scan_text(struct miner_worker *w, const struct file_view *v, struct m
 		/* the clock is read every 64 lines, not on each one */
 		if ((lineno & 63) == 0 && mm_scan_expired(ctx))
 			return MM_ETIMEDOUT;
-		if (maybe_cmd && cmd_alerts < 4 && cmd_gate(line, use) &&
-		    parse_cmdline(line, use, &c)) {
+		if (maybe_cmd && cmd_alerts < 4 &&
+		    any_in_line(cmd_words, MM_ARRAY_SIZE(cmd_words), v->data, len, lo, lo + use) &&
+		    cmd_gate(line, use) && parse_cmdline(line, use, &c)) {
 			cmd_alerts++;
 			rc = report_cmdline(w, v, ctx, &c, line, use, lineno,
 					    persistence_of(v, line, use));
 		}
-		if (maybe_kill) {
+		if (maybe_kill &&
+		    any_in_line(kill_words, MM_ARRAY_SIZE(kill_words), v->data, len, lo, lo + use)) {
 			bool k = kill_line(line, use), b = block_line(line, use);
 
 			if (k || b) {

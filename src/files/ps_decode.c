@@ -321,10 +321,40 @@ static uint8_t *b64(const char *s, size_t n, size_t *dn)
 	return out;
 }
 
+/*
+ * The next index at or after i that holds one of up to three bytes, or n:
+ * memchr() for each byte, each answer kept until the scan passes it, so a
+ * text costs one pass per byte value instead of a test per position.
+ */
+struct next_of {
+	uint8_t c[3];
+	unsigned nc;
+	bool known[3];
+	size_t at[3];
+};
+
+static size_t next_of(struct next_of *x, const char *t, size_t n, size_t i)
+{
+	size_t best = n;
+
+	for (unsigned k = 0; k < x->nc; k++) {
+		if (!x->known[k] || (x->at[k] < i && x->at[k] != n)) {
+			const char *p = i < n ? memchr(t + i, x->c[k], n - i) : NULL;
+
+			x->at[k] = p ? (size_t)(p - t) : n;
+			x->known[k] = true;
+		}
+		if (x->at[k] < best)
+			best = x->at[k];
+	}
+	return best;
+}
+
 /* -EncodedCommand and its prefixes and aliases, after a blank or quote. */
 static int scan_encoded(struct ps_result *r, unsigned li)
 {
 	size_t off = r->layers[li].off, n = r->layers[li].len;
+	struct next_of opt = { { '-', '/', 0xe2 }, 3, { false, false, false }, { 0, 0, 0 } };
 
 	for (size_t i = 0; i < n; i++) {
 		const char *t = r->text.ptr + off;
@@ -333,7 +363,12 @@ static int scan_encoded(struct ps_result *r, unsigned li)
 		int rc;
 
 		/* the option's own first byte is tested before its left
-		 * neighbour: most bytes are neither */
+		 * neighbour: most bytes are neither (next_of keeps offsets
+		 * into the layer, which stay valid when appending a layer
+		 * moves r->text) */
+		i = next_of(&opt, t, n, i);
+		if (i >= n)
+			break;
 		if (t[i] != '-' && t[i] != '/' && (uint8_t)t[i] != 0xe2)
 			continue;
 		if (i > 0 && !strchr(" \t\r\n\"'(;|&,", t[i - 1]))
@@ -481,9 +516,18 @@ static bool read_literal(const char *t, size_t n, size_t *i, struct mm_buf *lit)
 			j++;
 			continue;
 		}
-		if (mm_buf_append_byte(lit, (uint8_t)t[j]) < 0)
-			return false;
-		j++;
+		{
+			/* a run of plain bytes, up to the next quote or escape,
+			 * appended at once (a buffer over its cap is emptied
+			 * either way) */
+			size_t k = j + 1;
+
+			while (k < n && t[k] != q && (q != '"' || t[k] != '`'))
+				k++;
+			if (mm_buf_append(lit, t + j, k - j) < 0)
+				return false;
+			j = k;
+		}
 	}
 	return false;	/* unterminated */
 }
@@ -999,12 +1043,16 @@ static bool cradle_in(const uint8_t *t, size_t n)
 
 unsigned ps_flags_of(const char *text, size_t len)
 {
+	struct next_of sw = { { '-', '/', 0 }, 2, { false, false, false }, { 0, 0, 0 } };
 	unsigned f = 0;
 
 	for (size_t i = 0; i + 1 < len; i++) {
 		size_t j, w = 0, k;
 		const char *word;
 
+		i = next_of(&sw, text, len, i);
+		if (i + 1 >= len)
+			break;
 		if (!(text[i] == '-' || text[i] == '/') || (i > 0 && !strchr(" \t\"'", text[i - 1])))
 			continue;
 		j = i + 1;
