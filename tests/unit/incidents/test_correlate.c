@@ -305,6 +305,62 @@ static void test_property_random_streams(void **state)
 	}
 }
 
+/* Alerts whose JSON SQLite cannot read (malformed, empty) are correlated
+ * by the store's host column and counted; the alerts after them are read
+ * as usual. */
+static void test_unreadable_rows(void **state)
+{
+	char path[256];
+	int64_t run;
+	struct mm_store *st = th_store(path, sizeof(path), &run);
+	struct incident_db *db = NULL;
+	struct incidents_stats s;
+	sqlite3 *h = NULL;
+	json_t *arr, *inc;
+	const int64_t t0 = 1700000000;
+
+	(void)state;
+	assert_non_null(st);
+	assert_int_equal(th_add(st, run, &(struct th_alert){ .ts_s = t0, .module = "logs",
+		.host = "ws07", .tactic = "execution", .level = MM_LEVEL_HIGH, .rule = "first" }), 0);
+	mm_store_close(st);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h,
+		"INSERT INTO alerts(run_id, ts, ingested, level, severity, rule_id, engine, host, json)"
+		" VALUES(1, 1700000010000000, 0, 3, 73, 'x', 'logs', 'ws07', '{\"rule\":');"
+		"INSERT INTO alerts(run_id, ts, ingested, level, severity, rule_id, engine, host, json)"
+		" VALUES(1, 1700000020000000, 0, 3, 73, 'x', 'logs', 'ws07', '');"
+		"INSERT INTO alerts(run_id, ts, ingested, level, severity, rule_id, engine, host, json)"
+		" VALUES(1, 1700000030000000, 0, 3, 73, 'x', 'logs', 'ws07', '[1,');",
+		NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	st = NULL;
+	{
+		struct mm_diag d;
+
+		assert_int_equal(mm_store_open(&st, path, &d), 0);
+	}
+	assert_int_equal(th_add(st, run, &(struct th_alert){ .ts_s = t0 + 40, .module = "logs",
+		.host = "ws07", .tactic = "impact", .category = "miner", .level = MM_LEVEL_HIGH,
+		.rule = "last" }), 0);
+	mm_store_close(st);
+
+	assert_int_equal(incident_db_open(&db, path, NULL), 0);
+	assert_int_equal(incident_db_correlate(db, 0, &s, NULL), 0);
+	assert_int_equal(s.alerts, 5);
+	assert_int_equal(s.bad_json, 3);
+	assert_int_equal(s.incidents_new, 1);
+	arr = list(db);
+	assert_int_equal(json_array_size(arr), 1);
+	inc = json_array_get(arr, 0);
+	assert_int_equal(json_integer_value(json_object_get(inc, "alert_count")), 5);
+	assert_non_null(strstr(json_string_value(json_object_get(inc, "summary")), "unreadable alert"));
+	assert_non_null(strstr(json_string_value(json_object_get(inc, "summary")), "last"));
+	json_decref(arr);
+	incident_db_close(db);
+	th_remove(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_merge_and_alias),
 		cmocka_unit_test(test_alias_later),
 		cmocka_unit_test(test_property_random_streams),
+		cmocka_unit_test(test_unreadable_rows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
