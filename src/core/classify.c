@@ -28,6 +28,9 @@
 #include "core/classify.h"
 
 #include <jansson.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static const char *const kind_names[MM_KIND_COUNT] = {
 #define MM_KIND_NAME(name, text) text,
@@ -881,6 +884,33 @@ static bool swar_any_anchor(const uint8_t *p)
 	       has_zero(v ^ (ONES * '[')) | has_zero(v ^ (ONES * '='));
 }
 
+/* The first index at or after i whose byte may be an anchor ('$', '-',
+ * '.', '(', '[' or '='), or where fewer than 16 (SSE2) or 8 bytes are left
+ * to look at; the caller tests the bytes from there one by one. */
+static size_t skip_to_anchor(const uint8_t *p, size_t n, size_t i)
+{
+#if defined(__SSE2__)
+	const __m128i c1 = _mm_set1_epi8('$'), c2 = _mm_set1_epi8('-'), c3 = _mm_set1_epi8('.');
+	const __m128i c4 = _mm_set1_epi8('('), c5 = _mm_set1_epi8('['), c6 = _mm_set1_epi8('=');
+
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i m = _mm_or_si128(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, c1), _mm_cmpeq_epi8(v, c2)),
+				     _mm_or_si128(_mm_cmpeq_epi8(v, c3), _mm_cmpeq_epi8(v, c4))),
+			_mm_or_si128(_mm_cmpeq_epi8(v, c5), _mm_cmpeq_epi8(v, c6)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+		i += 16;
+	}
+#endif
+	while (n - i >= 8 && !swar_any_anchor(p + i))
+		i += 8;
+	return i;
+}
+
 struct marker {
 	const char *text;	/* lowercase */
 	uint8_t len;
@@ -985,9 +1015,8 @@ static bool is_script(const uint8_t *p, size_t n, bool complete)
 	if (has(p, n, 0, "#!", 2))
 		return true;
 	for (size_t i = 0; i < n; i++) {
-		/* skip eight bytes at a time while none is an anchor */
-		while (n - i >= 8 && !swar_any_anchor(p + i))
-			i += 8;
+		/* skip 16 (or 8) bytes at a time while none is an anchor */
+		i = skip_to_anchor(p, n, i);
 		if (i >= n)
 			break;
 		if (!anchors[p[i]])
