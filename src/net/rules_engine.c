@@ -14,7 +14,11 @@
  * transaction). Rules are grouped by point/buffer and direction (to
  * server, to client; a rule without direction is in both); each group has
  * one Hyperscan block-mode database of the fast patterns of its rules
- * (literals as \xHH, HS_FLAG_CASELESS for nocase, single match). A buffer is
+ * (literals as \xHH, HS_FLAG_CASELESS for nocase, single match), except
+ * short ones (<= ANCH_MAX_LEN bytes) that must lie within the first
+ * ANCH_MAX_END bytes (startswith, depth): those are looked for by hand at
+ * the start of the buffer (struct anch), which is cheaper than letting
+ * every short literal slow Hyperscan down everywhere. A buffer is
  * scanned once with its group's database; the rules whose fast pattern
  * occurred, plus the group's rules without any content ("always" list),
  * are then fully verified in rule-file order (protocol, addresses, ports,
@@ -24,7 +28,10 @@
  * with the last RULES_STREAM_TAIL bytes of the previous chunk of that
  * direction in front (kept in the flow's slot), so that patterns cut
  * between segments are seen; a match lying wholly in that tail is not
- * reported again.
+ * reported again. A TCP packet's payload is scanned once: engine.c defers
+ * its packet rules (net_rules_packet_defer) and when reassembly delivers
+ * that very payload, one scan with a database holding both the stream and
+ * the TCP packet fast patterns (SLOT_COMB) gives both candidate sets.
  *
  * Threading: struct net_rules is read-only after load and shared; each
  * input has its own struct net_rules_state (Hyperscan scratch, candidate
@@ -33,6 +40,7 @@
 #include "core/compat.h"
 #include "net/rules.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +80,21 @@ struct ipidx {
 	size_t nw, capw;
 };
 
+/* A short prefilter content that can only occur near the start of the
+ * buffer (startswith, or depth without relative): checked by hand at the
+ * start of each scanned buffer instead of by Hyperscan, whose literal
+ * matcher slows down for every short literal it must find anywhere. */
+#define ANCH_MAX_LEN 5		/* longer contents stay in Hyperscan (measured:
+				 * 5 and 64 beat 4, 6, 8, 16 and 24, 200) */
+#define ANCH_MAX_END 64		/* the content must end within this */
+struct anch {
+	uint8_t pat[ANCH_MAX_LEN];
+	uint8_t len;
+	bool nocase;
+	uint8_t lo, hi;		/* start >= lo, start + len <= hi */
+	uint32_t rule;
+};
+
 struct group {
 	hs_database_t *db;
 	uint32_t *ids;		/* pattern id -> rule index */
@@ -80,6 +103,10 @@ struct group {
 	size_t nalways, cap_always;
 	uint32_t *ionly;	/* address-only packet rules */
 	size_t nionly, cap_ionly;
+	struct anch *anch;	/* sorted by the first byte (folded for nocase) */
+	size_t nanch, cap_anch;
+	uint16_t anch_at[257];	/* first byte -> first index in anch */
+	uint8_t anch_end;	/* largest hi */
 	/* build-time */
 	char **pats;
 	unsigned *flags;
@@ -589,6 +616,78 @@ static void ipidx_release(struct ipidx *x)
 	free(x->wrule);
 }
 
+/* For an anchored short content, the window [lo, hi) its match lies in. */
+static bool anchored(const struct rule_match *m, size_t n, uint8_t *lo, uint8_t *hi)
+{
+	if (n == 0 || n > ANCH_MAX_LEN || m->fp_chop || m->relative)
+		return false;
+	int64_t a = 0, b;
+	if (m->startswith) {
+		b = (int64_t)m->patlen;
+	} else {
+		if (!m->has_depth || m->depth.var >= 0 || (m->has_offset && m->offset.var >= 0))
+			return false;
+		a = m->has_offset ? m->offset.v : 0;
+		if (a < 0)
+			a = 0;
+		b = a + m->depth.v;
+	}
+	if (b > ANCH_MAX_END || b < a + (int64_t)n)
+		return false;
+	*lo = (uint8_t)a;
+	*hi = (uint8_t)b;
+	return true;
+}
+
+static int anch_push(struct group *g, const uint8_t *p, size_t n, bool nocase, uint8_t lo,
+		     uint8_t hi, uint32_t idx, bool upper)
+{
+	if (g->nanch == g->cap_anch) {
+		size_t nc = g->cap_anch ? g->cap_anch * 2 : 16;
+		struct anch *na = realloc(g->anch, nc * sizeof(*na));
+		if (!na)
+			return MM_ENOMEM;
+		g->anch = na;
+		g->cap_anch = nc;
+	}
+	struct anch *a = &g->anch[g->nanch++];
+	memset(a, 0, sizeof(*a));
+	for (size_t i = 0; i < n && i < ANCH_MAX_LEN; i++)
+		a->pat[i] = nocase ? (uint8_t)tolower(p[i]) : p[i];
+	if (upper)
+		a->pat[0] = (uint8_t)toupper(p[0]);
+	a->len = (uint8_t)n;
+	a->nocase = nocase;
+	a->lo = lo;
+	a->hi = hi;
+	a->rule = idx;
+	if (hi > g->anch_end)
+		g->anch_end = hi;
+	return 0;
+}
+
+static int cmp_anch(const void *x, const void *y)
+{
+	const struct anch *a = x, *b = y;
+	if (a->pat[0] != b->pat[0])
+		return a->pat[0] < b->pat[0] ? -1 : 1;
+	return (a->rule > b->rule) - (a->rule < b->rule);
+}
+
+static void anch_index(struct group *g)
+{
+	if (!g->nanch)
+		return;
+	qsort(g->anch, g->nanch, sizeof(*g->anch), cmp_anch);
+	size_t k = 0;
+	for (unsigned b = 0; b < 256; b++) {
+		g->anch_at[b] = (uint16_t)k;
+		while (k < g->nanch && g->anch[k].pat[0] == b)
+			k++;
+	}
+	g->anch_at[256] = (uint16_t)k;
+}
+
 static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx)
 {
 	const struct rule_match *m = &r->m[r->fp];
@@ -597,6 +696,14 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 	if (m->fp_chop) {
 		p += m->fp_off;
 		n = m->fp_len;
+	}
+	uint8_t lo, hi;
+	if (g->nanch < 60000 && m->buf != r->dotprefix_buf && anchored(m, n, &lo, &hi)) {
+		int rc = anch_push(g, p, n, m->nocase, lo, hi, idx, false);
+		/* nocase: under both cases of the first byte */
+		if (!rc && m->nocase && tolower(p[0]) != toupper(p[0]))
+			rc = anch_push(g, p, n, true, lo, hi, idx, true);
+		return rc;
 	}
 	if (g->npats == g->cap_pats) {
 		size_t nc = g->cap_pats ? g->cap_pats * 2 : 64;
@@ -629,22 +736,34 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 }
 
 /* ---- compiled database cache ----
- * One file per group, $cache_dir/net-rules/<ruleset id>-<version>-<slot>-<dir>.hsdb,
- * written with hs_serialize_database (to a temporary name, then renamed).
- * The rule set id covers every rule file's path and text; the version
- * changes whenever the way fast patterns are chosen or grouped, or the
- * buffer numbering (app.h NET_BUF_MAP), does. A file
- * Hyperscan will not load (other version or CPU) is ignored and rewritten. */
-#define CACHE_VERSION "v2"
+ * One file per group, $cache_dir/net-rules/<key>-<version>.hsdb, written
+ * with hs_serialize_database (to a temporary name, then renamed). The key
+ * is the SHA-256 of exactly what is compiled (every pattern, its flags
+ * and its position, which is its id), so a file is only ever used for the
+ * same pattern list, whatever changed in how rules are parsed or grouped.
+ * A file Hyperscan will not load (other version or CPU) is ignored and
+ * rewritten. */
+#define CACHE_VERSION "v4"
 #define CACHE_MAX (256u << 20)
 
-static bool cache_path(const struct net_rules *rs, unsigned slot, int dir, char *out, size_t cap)
+static bool cache_path(const struct net_rules *rs, const struct group *g, char *out, size_t cap)
 {
+	struct mm_sha256 h;
+	uint8_t dg[32];
+	char hex[65];
 	out[0] = '\0';
-	if (!rs->cache_dir || !rs->cache_dir[0] || !rs->id[0])
+	if (!rs->cache_dir || !rs->cache_dir[0] || mm_sha256_init(&h) != 0)
 		return false;
-	int n = snprintf(out, cap, "%s/net-rules/%s-%s-%u-%d.hsdb", rs->cache_dir, rs->id, CACHE_VERSION,
-			 slot, dir);
+	for (size_t k = 0; k < g->npats; k++) {
+		uint32_t f = g->flags[k];
+		mm_sha256_update(&h, g->pats[k], strlen(g->pats[k]) + 1);
+		mm_sha256_update(&h, &f, sizeof(f));
+	}
+	mm_sha256_final(&h, dg);
+	mm_sha256_release(&h);
+	mm_hex(dg, 32, hex);
+	hex[64] = '\0';
+	int n = snprintf(out, cap, "%s/net-rules/%s-%s.hsdb", rs->cache_dir, hex, CACHE_VERSION);
 	if (n < 0 || (size_t)n >= cap) {
 		out[0] = '\0';
 		return false;
@@ -789,10 +908,11 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 	for (unsigned s = 0; s < NSLOTS; s++)
 		for (int dir = 0; dir < 2; dir++) {
 			struct group *g = &rs->g[s][dir];
+			anch_index(g);
 			if (!g->npats)
 				continue;
 			char cpath[4096];
-			bool cached = cache_path(rs, s, dir, cpath, sizeof(cpath)) && cache_read(cpath, &g->db);
+			bool cached = cache_path(rs, g, cpath, sizeof(cpath)) && cache_read(cpath, &g->db);
 			hs_error_t he = HS_SUCCESS;
 			hs_compile_error_t *ce = NULL;
 			if (!cached) {
@@ -847,6 +967,7 @@ void net_rules_free(struct net_rules *rs)
 			free(g->ids);
 			free(g->always);
 			free(g->ionly);
+			free(g->anch);
 		}
 	if (rs->proto_scratch)
 		hs_free_scratch(rs->proto_scratch);
@@ -1012,9 +1133,42 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	return 0;
 }
 
-static void collect(struct net_rules_state *s, const struct group *g, const uint8_t *data, size_t len)
+/* The anchored contents of g at the start of data (a nocase content is
+ * filed under both cases of its first byte, so one lookup per position). */
+static void anch_scan(struct net_rules_state *s, const struct group *g, const uint8_t *data,
+		      size_t len)
 {
-	if (!g->db || !len || !s->scratch)
+	size_t end = MM_MIN(len, (size_t)g->anch_end);
+	for (size_t p = 0; p < end; p++) {
+		uint8_t b = data[p];
+		for (unsigned k = g->anch_at[b]; k < g->anch_at[b + 1]; k++) {
+			const struct anch *a = &g->anch[k];
+			if (p < a->lo || p + a->len > a->hi || p + a->len > len)
+				continue;
+			bool ok = true;
+			for (unsigned i = 1; i < a->len && ok; i++)
+				ok = a->nocase ? (uint8_t)tolower(data[p + i]) == a->pat[i]
+					       : data[p + i] == a->pat[i];
+			if (ok)
+				mark(s, a->rule);
+		}
+	}
+}
+
+/* The prefilter of g on data; chunk_off > 0: data is a stream window
+ * whose new chunk starts there (anchored contents are looked for at the
+ * start of both). */
+static void collect(struct net_rules_state *s, const struct group *g, const uint8_t *data, size_t len,
+		    size_t chunk_off)
+{
+	if (!len)
+		return;
+	if (g->nanch) {
+		anch_scan(s, g, data, len);
+		if (chunk_off && chunk_off < len)
+			anch_scan(s, g, data + chunk_off, len - chunk_off);
+	}
+	if (!g->db || !s->scratch)
 		return;
 	struct scan_arg a = { s, g };
 	size_t off = 0;
@@ -1580,7 +1734,7 @@ static void packet_eval(const struct net_rules *r, struct net_rules_state *s, st
 	v.buf[RB_PAYLOAD].len = plen;
 	const struct group *g = &r->g[slot][p->dir];
 	if (!prescanned)
-		collect(s, g, pl, plen);
+		collect(s, g, pl, plen, 0);
 	/* address-only rules are checked on the first packet of each
 	 * direction of a flow (as Suricata's IP-only engine does); those
 	 * keyed by an address list are looked up by the packet's addresses */
@@ -1677,9 +1831,9 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 	/* the whole window: a rule whose fast pattern lies in the tail may
 	 * still match across into this chunk */
 	if (win)
-		collect(s, g, win, tl + len);
+		collect(s, g, win, tl + len, tl);
 	else
-		collect(s, g, data, len);
+		collect(s, g, data, len, 0);
 	if (both) {
 		/* packet rules first (as without the deferral), then stream */
 		size_t np = 0, ns = 0;
@@ -1730,7 +1884,7 @@ void net_rules_tx(const struct net_rules *r, struct net_rules_state *s, struct a
 			derive(&v);
 		const struct group *g = &r->g[b][tx->dir];
 		if (v.buf[b].ptr)
-			collect(s, g, v.buf[b].ptr, v.buf[b].len);
+			collect(s, g, v.buf[b].ptr, v.buf[b].len, 0);
 	}
 	run(s, ctx, &v, tx->frame, r->g[0][tx->dir].always, r->g[0][tx->dir].nalways, NULL, 0);
 	mm_buf_release(&v.names);

@@ -401,6 +401,79 @@ static void test_ip_only(void **state)
 	env_close(&e);
 }
 
+/* Short contents bound to the start of the buffer are looked for by hand
+ * (not by Hyperscan): at a stream chunk's start behind the previous
+ * chunk's tail, case-folded, inside their offset/depth window only. A TCP
+ * packet deferred until its stream delivery gets its packet rules from
+ * the one combined scan, or from its own scan at the flush when
+ * reassembly delivered something else; ip_proto is checked. */
+static void test_anchored_deferred(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any any (msg:\"sw\"; content:\"|05 00|\"; startswith; sid:1;)\n"
+		 "alert tcp any any -> any any (msg:\"nocase\"; content:\"get\"; nocase; depth:3; sid:2;)\n"
+		 "alert tcp any any -> any any (msg:\"window\"; content:\"AB\"; offset:3; depth:4; sid:3;)\n"
+		 "alert tcp any any -> any any (msg:\"pkt\"; dsize:>3; content:\"PKT1\"; sid:4;)\n"
+		 "alert tcp any any -> any any (msg:\"strm\"; content:\"STREAMX\"; sid:5;)\n"
+		 "alert ip any any -> any any (msg:\"6in4\"; ip_proto:41; sid:6;)\n");
+	stream(&e, APP_TO_SERVER, "aaaaaaaa");
+	stream_n(&e, APP_TO_SERVER, "\x05\x00rest", 6);
+	assert_string_equal(e.f.sids, "1");
+	reset(&e);
+	stream_n(&e, APP_TO_SERVER, "x\x05\x00", 3);
+	assert_string_equal(e.f.sids, "");
+	stream(&e, APP_TO_SERVER, "gEt /");
+	assert_string_equal(e.f.sids, "2");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "xgEt /");
+	stream(&e, APP_TO_SERVER, "xxxxxxAB");	/* ends past offset + depth */
+	stream(&e, APP_TO_SERVER, "xxAB");	/* starts before offset */
+	assert_string_equal(e.f.sids, "");
+	stream(&e, APP_TO_SERVER, "xxxxAB");
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+
+	static const uint8_t pl[] = "PKT1 STREAMX";
+	struct net_packet_view p;
+	memset(&p, 0, sizeof(p));
+	p.dir = APP_TO_SERVER;
+	p.ttl = 64;
+	p.tcp_flags = 0x18;
+	p.ip_proto = 6;
+	p.established = true;
+	p.payload = pl;
+	p.payload_len = sizeof(pl) - 1;
+	/* delivered as is: one scan, packet rules first */
+	net_rules_packet_defer(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "");
+	net_rules_stream(e.r, e.s, &e.ctx, APP_TO_SERVER, pl, sizeof(pl) - 1);
+	net_rules_packet_flush(e.r, e.s);
+	assert_string_equal(e.f.sids, "4,5");
+	assert_int_equal(e.s->combined, 1);
+	assert_int_equal(e.s->deferred_plain, 0);
+	reset(&e);
+	/* reassembly gave other bytes (a copy): the flush runs them */
+	net_rules_packet_defer(e.r, e.s, &e.ctx, &p);
+	stream(&e, APP_TO_SERVER, "PKT1 STREAMX");
+	assert_string_equal(e.f.sids, "5");
+	net_rules_packet_flush(e.r, e.s);
+	assert_string_equal(e.f.sids, "5,4");
+	assert_int_equal(e.s->combined, 1);
+	assert_int_equal(e.s->deferred_plain, 1);
+	net_rules_packet_flush(e.r, e.s);	/* nothing pending: no-op */
+	assert_string_equal(e.f.sids, "5,4");
+	reset(&e);
+	p.ip_proto = 41;
+	p.payload_len = 0;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	p.ip_proto = 6;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "6");
+	env_close(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_packet),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_ip_only),
+		cmocka_unit_test(test_anchored_deferred),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
