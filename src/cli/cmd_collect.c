@@ -23,7 +23,9 @@ static const char collect_usage[] =
 	"Reads alerts that sensors (`mamori scan --redis URL`) appended to a Redis\n"
 	"stream into this store, as a consumer group: each batch is committed,\n"
 	"then acknowledged; an alert already stored (same stable id) is not added\n"
-	"again. Incidents are updated when it stops.\n"
+	"again. The sensors' incident updates are kept (table inc_remote, the\n"
+	"latest version of each); this store's incidents are updated from the\n"
+	"alerts when it stops.\n"
 	"\n"
 	"      --redis URL        redis://HOST[:PORT][/STREAM]\n"
 	"      --db FILE          the central store (default: store.path)\n"
@@ -155,6 +157,9 @@ static int collect_run(int argc, char **argv)
 	fprintf(stderr, "mamori collect: %" PRIu64 " alerts stored, %" PRIu64 " duplicates, %" PRIu64
 		" acknowledged, %" PRIu64 " unreadable, %" PRIu64 " other records\n",
 		st.stored, st.duplicates, st.acked, st.bad, st.other);
+	fprintf(stderr, "mamori collect: %" PRIu64 " incident updates stored, %" PRIu64 " duplicates, %"
+		PRIu64 " older than the version stored\n", st.incidents, st.incident_dups,
+		st.incident_stale);
 	if (rc) {
 		fprintf(stderr, "mamori collect: %s\n", d.reason[0] ? d.reason : mm_strerror(rc));
 		cli_env_release(&env);

@@ -848,6 +848,11 @@ static int scan_run(int argc, char **argv)
 		if (incidents_update(db, env.config, &d))
 			fprintf(stderr, "mamori scan: incidents in %s not updated: %s\n", db,
 				d.reason[0] ? d.reason : "error");
+		/* the changed incidents follow the alerts on the stream */
+		else if (redis_url && incidents_redis_push_incidents(redis_url, spool, db, env.host,
+								     NULL, &d))
+			fprintf(stderr, "mamori scan: --redis %s: incident updates: %s\n", redis_url,
+				d.reason[0] ? d.reason : "error");
 	}
 	{
 		uint64_t shown = 0;

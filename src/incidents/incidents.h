@@ -115,6 +115,23 @@ int incidents_redis_url(const char *url, char *host, size_t host_cap, int *port,
 int incidents_redis_sink_open(const char *url, const char *spool_path, struct mm_sink *out,
 			      struct mm_diag *diag);
 
+struct incidents_push_stats {
+	uint64_t updates;	/* new or changed incidents pushed */
+	uint64_t deleted;	/* incidents gone (merged, regrouped) pushed as deleted */
+	uint64_t unchanged;	/* recomputed, same content: not pushed */
+	bool pending;		/* records still in the spool (Redis away) */
+};
+
+/* Incident updates on the fleet stream (call after incidents_update()):
+ * one record of type "incident" per incident of db_path whose content
+ * changed since the last call (docs/incidents.md: fields, version, stable
+ * id), through the same spool as the alerts' sink (spool_path), after
+ * what the spool already holds. sensor: this host's name (may be NULL).
+ * An unreachable Redis is not an error (the records wait in the spool). */
+int incidents_redis_push_incidents(const char *url, const char *spool_path, const char *db_path,
+				   const char *sensor, struct incidents_push_stats *st,
+				   struct mm_diag *diag);
+
 struct incidents_collect_opts {
 	const char *stream;	/* NULL: from the URL */
 	const char *group;	/* NULL: "mamori" */
@@ -130,11 +147,16 @@ struct incidents_collect_stats {
 	uint64_t acked;		/* stream entries acknowledged */
 	uint64_t bad;		/* entries without type/id/json, or bad JSON */
 	uint64_t other;		/* entries of another type */
+	uint64_t incidents;	/* incident updates stored (newer versions) */
+	uint64_t incident_dups;	/* incident updates already stored (same stable id) */
+	uint64_t incident_stale;	/* older than the version stored: ignored */
 };
 
 /* Reads the stream as a consumer group into the store at db_path: own
  * pending entries first, then new ones; each batch committed, then
- * XACKed. Returns when o->stop is set or after idle_ms without entries. */
+ * XACKed. Alerts go to the store's alerts; incident updates to
+ * inc_remote (one row per sensor store and incident, the highest version
+ * wins). Returns when o->stop is set or after idle_ms without entries. */
 int incidents_collect(const char *url, const char *db_path, const struct incidents_collect_opts *o,
 		      struct incidents_collect_stats *st, struct mm_diag *diag);
 

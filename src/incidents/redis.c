@@ -19,10 +19,16 @@
  * INC_REDIS_SPOOL_TRIM bytes (ack reset to 0 first: a crash in between
  * resends, and the markers drop the duplicates).
  *
+ * incidents_redis_push_incidents() puts incident updates ("I <stable id>
+ * <json>") in the same spool after a scan's alerts, so they travel in the
+ * same order with the same guarantees (see "incident updates" below).
+ *
  * incidents_collect() reads the stream as a consumer group (XREADGROUP),
  * first its own pending entries (after a crash), then new ones; each batch
- * is committed to the central store in one transaction (alerts deduplicated
- * by stable id in inc_collected) and only then acknowledged (XACK).
+ * is committed to the central store in one transaction (alerts and
+ * incident updates deduplicated by stable id in inc_collected; incident
+ * updates kept per sensor store and incident in inc_remote, the highest
+ * version winning) and only then acknowledged (XACK).
  *
  * Threading: the sink is called under the output's lock (output.h); the
  * collector runs on the caller's thread. All Redis input is untrusted:
@@ -210,14 +216,16 @@ static int drain(struct redis_sink *s, bool force)
 			return MM_EIO;
 		offs[0] = s->acked;
 		while (n < INC_REDIS_BATCH && (r = spool_line(s)) == 1) {
-			/* "A <64 hex> <json>" */
+			/* "A <64 hex> <json>" (an alert) or "I ..." (an
+			 * incident update) */
 			char seen[400];
 			const char *argv[10];
 			size_t lens[10];
 			const char *l = s->line.ptr;
 
 			offs[n + 1] = (uint64_t)ftello(s->rd);
-			if (s->line.len < 68 || l[0] != 'A' || l[1] != ' ' || l[66] != ' ') {
+			if (s->line.len < 68 || (l[0] != 'A' && l[0] != 'I') || l[1] != ' ' ||
+			    l[66] != ' ') {
 				/* a torn or foreign line: skip it, counted */
 				s->errors++;
 				continue;
@@ -229,7 +237,8 @@ static int drain(struct redis_sink *s, bool force)
 			argv[3] = s->key; lens[3] = strlen(s->key);
 			argv[4] = seen; lens[4] = strlen(seen);
 			argv[5] = INC_REDIS_MAXLEN; lens[5] = strlen(INC_REDIS_MAXLEN);
-			argv[6] = "alert"; lens[6] = 5;
+			argv[6] = l[0] == 'A' ? "alert" : "incident";
+			lens[6] = strlen(argv[6]);
 			argv[7] = l + 2; lens[7] = 64;
 			argv[8] = l + 67; lens[8] = s->line.len - 67;
 			argv[9] = INC_REDIS_SEEN_TTL; lens[9] = strlen(INC_REDIS_SEEN_TTL);
@@ -277,19 +286,17 @@ static int drain(struct redis_sink *s, bool force)
 	return 0;
 }
 
-static int sink_alert(void *state, const struct mm_alert *a, const char *json, size_t len)
+/* Appends one record to the spool ("<type> <id> <json>\n"); sends when a
+ * batch is full. */
+static int spool_add(struct redis_sink *s, char type, const char id[65], const char *json,
+		     size_t len)
 {
-	struct redis_sink *s = state;
-	char id[65];
 	struct mm_buf rec;
-	int rc;
 
-	(void)a;
-	rc = incidents_stable_id(json, len, id);
-	if (rc)
-		return rc;
+	if (memchr(json, '\n', len))
+		return MM_EINVAL;	/* JSON writers never put one there */
 	mm_buf_init(&rec, len + 128);
-	mm_buf_appendf(&rec, "A %s ", id);
+	mm_buf_appendf(&rec, "%c %s ", type, id);
 	mm_buf_append(&rec, json, len);
 	mm_buf_append_byte(&rec, '\n');
 	if (!rec.ptr)
@@ -304,6 +311,19 @@ static int sink_alert(void *state, const struct mm_alert *a, const char *json, s
 	if (s->pending >= INC_REDIS_BATCH)
 		drain(s, false);
 	return 0;
+}
+
+static int sink_alert(void *state, const struct mm_alert *a, const char *json, size_t len)
+{
+	struct redis_sink *s = state;
+	char id[65];
+	int rc;
+
+	(void)a;
+	rc = incidents_stable_id(json, len, id);
+	if (rc)
+		return rc;
+	return spool_add(s, 'A', id, json, len);
 }
 
 static int sink_flush(void *state)
@@ -387,6 +407,323 @@ fail:
 	return rc;
 }
 
+/* ---- incident updates (sensor side) -----------------------------------
+ *
+ * After a scan's alerts are correlated, every incident whose content
+ * changed since the last push goes on the stream as one record of type
+ * "incident" (docs/incidents.md has its fields). Its content leaves out
+ * what a re-scan of the same evidence changes without changing the story
+ * (the stored alert count, the update time): alert_count counts distinct
+ * alerts (the same JSON without event.ingested is one alert), and the
+ * score is computed on that count. inc_fleet keeps, per incident, the
+ * version and the SHA-256 of the content last pushed: an unchanged
+ * incident is not pushed again. An incident that disappeared (merged
+ * into another, or regrouped after an alias) is pushed once as deleted.
+ *
+ * version is the incident's update time (microseconds), at least one more
+ * than the last version pushed, so a later update always has a higher
+ * version. The record goes into the spool (fsync'ed) before inc_fleet is
+ * committed: a crash in between pushes the same record again (same
+ * content, same version, same stable id: a duplicate the stream's markers
+ * and the collector drop).
+ */
+
+#define INC_FLEET_VALUES 200
+
+static const char fleet_schema[] =
+	"CREATE TABLE IF NOT EXISTS inc_fleet(incident_id INTEGER PRIMARY KEY, version INTEGER,"
+	" digest TEXT)";
+
+/* This store's id on the stream (16 hex digits), made once. */
+static int fleet_store_id(struct incident_db *db, char out[17])
+{
+	sqlite3_stmt *s = NULL;
+	uint64_t v = 0;
+	int rc = MM_EIO;
+
+	if (inc_prepare(db, "SELECT value FROM inc_state WHERE name='fleet_store_id'", &s))
+		goto out;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (!v) {
+		uint8_t r[8];
+		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+		size_t i;
+
+		if (fd < 0 || read(fd, r, sizeof(r)) != (ssize_t)sizeof(r)) {
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		close(fd);
+		for (i = 0; i < sizeof(r); i++)
+			v = v << 8 | r[i];
+		v = (v & 0x3fffffffffffffffULL) | 1;
+		if (inc_prepare(db, "INSERT INTO inc_state(name, value) VALUES('fleet_store_id', ?)",
+				&s))
+			goto out;
+		sqlite3_bind_int64(s, 1, (int64_t)v);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto out;
+	}
+	snprintf(out, 17, "%016" PRIx64, v);
+	rc = 0;
+out:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+struct fleet {
+	struct incident_db *db;
+	const char *sensor;
+	char store[17];
+	sqlite3_stmt *distinct, *ents, *get, *put;
+	struct mm_buf rec;
+	struct incidents_push_stats *st;
+};
+
+static void fleet_time(struct mm_json *j, const char *key, int64_t us)
+{
+	char t[MM_TIME_STR];
+
+	if (!us) {
+		mm_json_null(j, key);
+		return;
+	}
+	mm_time_format(us, t);
+	mm_json_str(j, key, t);
+}
+
+/* The record of the incident in the current row of inc (id, first_ts,
+ * last_ts, alerts, level, score, stages, label, summary), or of a deleted
+ * one (inc NULL), into f->rec. */
+static int fleet_record(struct fleet *f, sqlite3_stmt *inc, int64_t id, int64_t version)
+{
+	struct mm_json j;
+	int k, role;
+
+	mm_buf_reset(&f->rec);
+	mm_json_init(&j, &f->rec);
+	mm_json_object_begin(&j, NULL);
+	mm_json_str(&j, "type", "incident");
+	mm_json_str(&j, "sensor", f->sensor ? f->sensor : "");
+	mm_json_str(&j, "store", f->store);
+	mm_json_int(&j, "incident", id);
+	mm_json_int(&j, "version", version);
+	mm_json_bool(&j, "deleted", inc == NULL);
+	if (inc) {
+		int64_t n = inc_col64(inc, 3), distinct = n;
+		int lv = sqlite3_column_int(inc, 4), score = sqlite3_column_int(inc, 5);
+		uint32_t stages = (uint32_t)inc_col64(inc, 6);
+		int64_t listed;
+
+		sqlite3_reset(f->distinct);
+		sqlite3_bind_int64(f->distinct, 1, id);
+		if (sqlite3_step(f->distinct) != SQLITE_ROW)
+			return MM_EIO;
+		distinct = sqlite3_column_int64(f->distinct, 0);
+		/* the score's "10 alerts or more" on distinct alerts */
+		score += (distinct >= 10 ? 5 : 0) - (n >= 10 ? 5 : 0);
+		score = MM_MAX(0, MM_MIN(score, 100));
+		fleet_time(&j, "first_seen", inc_col64(inc, 1));
+		fleet_time(&j, "last_seen", inc_col64(inc, 2));
+		mm_json_int(&j, "score", score);
+		mm_json_str(&j, "level", mm_level_name((enum mm_level)(lv >= 0 && lv < MM_LEVEL_COUNT ?
+									lv : 2)));
+		mm_json_str(&j, "label", inc_col_text(inc, 7) ? inc_col_text(inc, 7) : "");
+		mm_json_str(&j, "summary", inc_col_text(inc, 8) ? inc_col_text(inc, 8) : "");
+		mm_json_array_begin(&j, "chain");
+		for (k = 0; k < INC_STAGE_COUNT; k++)
+			if (stages & (1u << k))
+				mm_json_str(&j, NULL, inc_stage_name(k));
+		mm_json_array_end(&j);
+		mm_json_int(&j, "alert_count", distinct);
+		for (role = 0; role < 2; role++) {
+			mm_json_array_begin(&j, role == INC_ROLE_ENTITY ? "entities" : "indicators");
+			sqlite3_reset(f->ents);
+			sqlite3_bind_int64(f->ents, 1, id);
+			sqlite3_bind_int(f->ents, 2, role);
+			listed = 0;
+			while (sqlite3_step(f->ents) == SQLITE_ROW && listed++ < INC_FLEET_VALUES) {
+				mm_json_object_begin(&j, NULL);
+				mm_json_str(&j, "type", inc_col_text(f->ents, 0));
+				mm_json_str(&j, "value", inc_col_text(f->ents, 1));
+				mm_json_object_end(&j);
+			}
+			mm_json_array_end(&j);
+		}
+	}
+	mm_json_object_end(&j);
+	return mm_json_finish(&j);
+}
+
+/* Pushes incident id if its content changed (inc NULL: it is gone).
+ * updated: its update time. */
+static int fleet_one(struct fleet *f, struct redis_sink *s, sqlite3_stmt *inc, int64_t id,
+		     int64_t updated)
+{
+	uint8_t h[32];
+	char digest[65], sid[65];
+	int64_t last = 0, version;
+	bool known = false;
+	int rc;
+
+	sqlite3_reset(f->get);
+	sqlite3_bind_int64(f->get, 1, id);
+	if (sqlite3_step(f->get) == SQLITE_ROW) {
+		known = true;
+		last = sqlite3_column_int64(f->get, 0);
+	}
+	/* the content: the record with version 0 */
+	rc = fleet_record(f, inc, id, 0);
+	if (rc)
+		return rc;
+	mm_sha256(f->rec.ptr, f->rec.len, h);
+	mm_hex(h, 32, digest);
+	if (known) {
+		const char *was = inc_col_text(f->get, 1);
+
+		if (was && !strcmp(was, digest)) {
+			f->st->unchanged++;
+			return 0;
+		}
+	} else if (!inc) {
+		return 0;	/* never pushed, gone: nothing to say */
+	}
+	version = MM_MAX(updated, last + 1);
+	rc = fleet_record(f, inc, id, version);
+	if (rc)
+		return rc;
+	mm_sha256(f->rec.ptr, f->rec.len, h);
+	mm_hex(h, 32, sid);
+	rc = spool_add(s, 'I', sid, f->rec.ptr, f->rec.len);
+	if (rc)
+		return rc;
+	sqlite3_reset(f->put);
+	sqlite3_bind_int64(f->put, 1, id);
+	sqlite3_bind_int64(f->put, 2, version);
+	sqlite3_bind_text(f->put, 3, digest, -1, SQLITE_STATIC);
+	if (sqlite3_step(f->put) != SQLITE_DONE)
+		return MM_EIO;
+	if (inc)
+		f->st->updates++;
+	else
+		f->st->deleted++;
+	return 0;
+}
+
+int incidents_redis_push_incidents(const char *url, const char *spool_path, const char *db_path,
+				   const char *sensor, struct incidents_push_stats *st,
+				   struct mm_diag *diag)
+{
+	struct incidents_push_stats local;
+	struct incident_db *db = NULL;
+	struct mm_sink sink;
+	struct redis_sink *s = NULL;
+	struct fleet f;
+	sqlite3_stmt *sel = NULL, *gone = NULL, *mark = NULL;
+	int64_t since = 0, max_updated = 0;
+	bool in_tx = false;
+	int rc;
+
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	memset(&f, 0, sizeof(f));
+	memset(&sink, 0, sizeof(sink));
+	f.st = st;
+	f.sensor = sensor;
+	mm_buf_init(&f.rec, 16u << 20);
+	rc = incident_db_open(&db, db_path, diag);
+	if (rc)
+		goto done;
+	f.db = db;
+	rc = incidents_redis_sink_open(url, spool_path, &sink, diag);
+	if (rc)
+		goto done;
+	s = sink.state;
+	rc = MM_EIO;
+	if (inc_exec(db, "BEGIN IMMEDIATE"))
+		goto out;
+	in_tx = true;
+	if (inc_exec(db, fleet_schema) || fleet_store_id(db, f.store) ||
+	    inc_prepare(db, "SELECT value FROM inc_state WHERE name='fleet_updated'", &mark))
+		goto out;
+	if (sqlite3_step(mark) == SQLITE_ROW)
+		since = sqlite3_column_int64(mark, 0);
+	sqlite3_finalize(mark);
+	mark = NULL;
+	max_updated = since;
+	if (inc_prepare(db, "SELECT id, first_ts, last_ts, alerts, level, score, stages, label,"
+			" summary, updated FROM inc_incidents WHERE updated>? AND alerts>0"
+			" ORDER BY id", &sel) ||
+	    inc_prepare(db, "SELECT f.incident_id, f.version FROM inc_fleet f LEFT JOIN inc_incidents i"
+			" ON i.id=f.incident_id WHERE f.digest<>'deleted'"
+			" AND (i.id IS NULL OR i.alerts=0) ORDER BY f.incident_id", &gone) ||
+	    inc_prepare(db, "SELECT count(DISTINCT CASE WHEN json_valid(s.json)"
+			" THEN json_remove(s.json, '$.event.ingested') ELSE s.json END)"
+			" FROM inc_alerts a JOIN alerts s ON s.id=a.alert_id WHERE a.incident_id=?",
+			&f.distinct) ||
+	    inc_prepare(db, "SELECT e.kind, e.value FROM inc_links l CROSS JOIN inc_entities e"
+			" ON e.id=l.entity_id WHERE l.incident_id=? AND e.role=?"
+			" ORDER BY e.kind, e.value", &f.ents) ||
+	    inc_prepare(db, "SELECT version, digest FROM inc_fleet WHERE incident_id=?", &f.get) ||
+	    inc_prepare(db, "INSERT OR REPLACE INTO inc_fleet(incident_id, version, digest)"
+			" VALUES(?,?,?)", &f.put))
+		goto out;
+	sqlite3_bind_int64(sel, 1, since);
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		int64_t upd = inc_col64(sel, 9);
+
+		rc = fleet_one(&f, s, sel, inc_col64(sel, 0), upd);
+		if (rc)
+			goto out;
+		max_updated = MM_MAX(max_updated, upd);
+	}
+	while (sqlite3_step(gone) == SQLITE_ROW) {
+		rc = fleet_one(&f, s, NULL, inc_col64(gone, 0), mm_now_us());
+		if (rc)
+			goto out;
+	}
+	rc = MM_EIO;
+	if (inc_prepare(db, "INSERT OR REPLACE INTO inc_state(name, value) VALUES('fleet_updated', ?)",
+			&mark))
+		goto out;
+	sqlite3_bind_int64(mark, 1, max_updated);
+	if (sqlite3_step(mark) != SQLITE_DONE)
+		goto out;
+	/* durable in the spool before inc_fleet says it was pushed */
+	if (fsync(s->fd) != 0 || inc_exec(db, "COMMIT"))
+		goto out;
+	in_tx = false;
+	rc = 0;
+out:
+	if (rc)
+		mm_diag_set(diag, rc, db_path, -1, -1, "incident updates for the stream: %s",
+			    rc == MM_EIO ? sqlite3_errmsg(db->db) : mm_strerror(rc));
+	if (in_tx)
+		inc_exec(db, "ROLLBACK");
+done:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(gone);
+	sqlite3_finalize(mark);
+	sqlite3_finalize(f.distinct);
+	sqlite3_finalize(f.ents);
+	sqlite3_finalize(f.get);
+	sqlite3_finalize(f.put);
+	mm_buf_release(&f.rec);
+	if (s) {
+		/* sends what is spooled (Redis away: it waits in the spool) */
+		drain(s, true);
+		st->pending = s->acked < s->size;
+		sink_close(s);
+	}
+	incident_db_close(db);
+	return rc;
+}
+
 /* ---- the collector ----------------------------------------------------- */
 
 static const char *field(const redisReply *fields, const char *name, size_t *len)
@@ -409,7 +746,7 @@ static const char *field(const redisReply *fields, const char *name, size_t *len
 
 struct collector {
 	sqlite3 *db;
-	sqlite3_stmt *seen, *ins;
+	sqlite3_stmt *seen, *ins, *remote;
 	int64_t run_id;
 	struct incidents_collect_stats *st;
 };
@@ -477,6 +814,60 @@ static int store_one(struct collector *c, const char *id, size_t id_len, const c
 	return 0;
 }
 
+/* One incident update from a sensor: checked, deduplicated by stable id,
+ * then kept in inc_remote if its version is newer than the one there. */
+static int store_incident(struct collector *c, const char *id, size_t id_len, const char *json,
+			  size_t len)
+{
+	json_t *root;
+	json_error_t e;
+	const char *store, *sensor;
+	json_int_t incident, version;
+	int rc = 0;
+
+	root = json_loadb(json, len, 0, &e);
+	store = json_string_value(json_object_get(root, "store"));
+	sensor = json_string_value(json_object_get(root, "sensor"));
+	incident = json_integer_value(json_object_get(root, "incident"));
+	version = json_integer_value(json_object_get(root, "version"));
+	if (!json_is_object(root) || !store || !*store || strlen(store) > 64 || incident <= 0 ||
+	    version <= 0 || (sensor && strlen(sensor) > 255) ||
+	    !json_is_boolean(json_object_get(root, "deleted"))) {
+		c->st->bad++;
+		goto out;
+	}
+	sqlite3_reset(c->seen);
+	sqlite3_bind_text(c->seen, 1, id, (int)id_len, SQLITE_STATIC);
+	sqlite3_bind_int64(c->seen, 2, mm_now_us());
+	if (sqlite3_step(c->seen) != SQLITE_DONE) {
+		rc = MM_EIO;
+		goto out;
+	}
+	if (sqlite3_changes(c->db) == 0) {
+		c->st->incident_dups++;
+		goto out;
+	}
+	sqlite3_reset(c->remote);
+	sqlite3_bind_text(c->remote, 1, store, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(c->remote, 2, (int64_t)incident);
+	sqlite3_bind_int64(c->remote, 3, (int64_t)version);
+	sqlite3_bind_text(c->remote, 4, sensor, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(c->remote, 5, json_is_true(json_object_get(root, "deleted")));
+	sqlite3_bind_int64(c->remote, 6, mm_now_us());
+	sqlite3_bind_text(c->remote, 7, json, (int)len, SQLITE_STATIC);
+	if (sqlite3_step(c->remote) != SQLITE_DONE) {
+		rc = MM_EIO;
+		goto out;
+	}
+	if (sqlite3_changes(c->db) > 0)
+		c->st->incidents++;
+	else
+		c->st->incident_stale++;
+out:
+	json_decref(root);
+	return rc;
+}
+
 /* Stores one XREADGROUP reply's entries in one transaction, then XACKs
  * them. Returns the number of entries, or an error. */
 static long handle_batch(struct collector *c, redisContext *rc, const char *key,
@@ -524,6 +915,14 @@ static long handle_batch(struct collector *c, redisContext *rc, const char *key,
 		/* a deleted entry (trimmed) has no fields: ack it */
 		if (!type || !id || !json || id_len != 64) {
 			c->st->bad++;
+			continue;
+		}
+		if (type_len == 8 && !memcmp(type, "incident", 8)) {
+			if (store_incident(c, id, id_len, json, json_len)) {
+				sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+				out = MM_EIO;
+				goto done;
+			}
 			continue;
 		}
 		if (type_len != 5 || memcmp(type, "alert", 5)) {
@@ -608,7 +1007,17 @@ int incidents_collect(const char *url, const char *db_path, const struct inciden
 	sqlite3_busy_timeout(c.db, MM_STORE_BUSY_MS);
 	if (sqlite3_exec(c.db, "PRAGMA journal_mode=WAL;"
 			 "CREATE TABLE IF NOT EXISTS inc_collected(stable_id TEXT PRIMARY KEY,"
-			 " received INTEGER)", NULL, NULL, NULL) != SQLITE_OK ||
+			 " received INTEGER);"
+			 "CREATE TABLE IF NOT EXISTS inc_remote(store TEXT, incident_id INTEGER,"
+			 " version INTEGER, sensor TEXT, deleted INTEGER, received INTEGER, json TEXT,"
+			 " PRIMARY KEY(store, incident_id))", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c.db, "INSERT INTO inc_remote(store, incident_id, version, sensor,"
+			       " deleted, received, json) VALUES(?,?,?,?,?,?,?)"
+			       " ON CONFLICT(store, incident_id) DO UPDATE SET version=excluded.version,"
+			       " sensor=excluded.sensor, deleted=excluded.deleted,"
+			       " received=excluded.received, json=excluded.json"
+			       " WHERE excluded.version > inc_remote.version", -1, &c.remote,
+			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(c.db, "INSERT OR IGNORE INTO inc_collected(stable_id, received)"
 			       " VALUES(?,?)", -1, &c.seen, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(c.db, "INSERT INTO alerts(run_id, ts, ingested, level, severity,"
@@ -674,6 +1083,7 @@ out:
 		redisFree(rc);
 	sqlite3_finalize(c.seen);
 	sqlite3_finalize(c.ins);
+	sqlite3_finalize(c.remote);
 	if (c.db) {
 		sqlite3_stmt *s = NULL;
 
