@@ -233,6 +233,191 @@ static void test_fleet(void **state)
 	assert_int_equal(count(central, "SELECT count(*) FROM inc_incidents WHERE alerts>0"), 2);
 }
 
+/* Starts srv on a free port below the ephemeral range (see test_fleet). */
+static void start_any(void)
+{
+	int tries = 0, rc;
+
+	memset(&srv, 0, sizeof(srv));
+	snprintf(srv.dir, sizeof(srv.dir), "/tmp/mm-redis-XXXXXX");
+	assert_non_null(mkdtemp(srv.dir));
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	do {
+		srv.port = 20000 + rand() % 12000;
+		rc = server_start(&srv);
+	} while (rc != 0 && ++tries < 10);
+	assert_int_equal(rc, 0);
+}
+
+static void add_alerts(const char *db, const char *host, int from, int n)
+{
+	struct mm_store *st = NULL;
+	struct mm_diag d;
+	int64_t run;
+	struct mm_store_run r;
+	int i;
+
+	assert_int_equal(mm_store_open(&st, db, &d), 0);
+	memset(&r, 0, sizeof(r));
+	r.started_us = 1;
+	r.command = "test";
+	r.status = "running";
+	assert_int_equal(mm_store_run_begin(st, &r, &run), 0);
+	for (i = from; i < from + n; i++) {
+		char rule[32];
+
+		snprintf(rule, sizeof(rule), "mamori.test.r%d", i);
+		assert_int_equal(th_add(st, run, &(struct th_alert){ .ts_s = 1700000000 + i,
+			.module = "logs", .host = host, .tactic = "execution",
+			.level = MM_LEVEL_HIGH, .rule = rule }), 0);
+	}
+	mm_store_close(st);
+}
+
+/* The records of type t on the stream. */
+static long long xcount(const char *key, const char *t)
+{
+	struct timeval tv = { 1, 0 };
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", srv.port, tv);
+	redisReply *r;
+	long long n = -1;
+	size_t i, k;
+
+	if (!c || c->err)
+		return -1;
+	r = redisCommand(c, "XRANGE %s - +", key);
+	if (r && r->type == REDIS_REPLY_ARRAY) {
+		n = 0;
+		for (i = 0; i < r->elements; i++) {
+			redisReply *f = r->element[i]->element[1];
+
+			for (k = 0; k + 1 < f->elements; k += 2)
+				if (!strcmp(f->element[k]->str, "type") && !strcmp(f->element[k + 1]->str, t))
+					n++;
+		}
+	}
+	if (r)
+		freeReplyObject(r);
+	redisFree(c);
+	return n;
+}
+
+/* Incident updates: pushed when an incident is new or changed, not when a
+ * re-scan of the same evidence adds the same alerts again; spooled while
+ * Redis is away and sent exactly once when it is back, also after a lost
+ * acknowledgement; the collector keeps the latest version of each and
+ * recognises a duplicate; an incident regrouped away is pushed as
+ * deleted. */
+static void test_incident_updates(void **state)
+{
+	struct incidents_push_stats ps;
+	struct incidents_collect_opts o;
+	struct incidents_collect_stats st;
+	struct incident_db *db = NULL;
+	char url[128], spool[200], sensor[160], central[160], ack[220];
+	struct mm_diag d;
+
+	(void)state;
+	if (!have_redis())
+		skip();
+	start_any();
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/mm:inc", srv.port);
+	snprintf(sensor, sizeof(sensor), "%s/sensor.db", srv.dir);
+	snprintf(spool, sizeof(spool), "%s.redis-spool", sensor);
+	snprintf(ack, sizeof(ack), "%s.ack", spool);
+	snprintf(central, sizeof(central), "%s/central.db", srv.dir);
+	memset(&o, 0, sizeof(o));
+	o.block_ms = 100;
+	o.idle_ms = 300;
+
+	/* a scan: two hosts, two incidents, two updates */
+	add_alerts(sensor, "ws-a", 0, 3);
+	add_alerts(sensor, "ws-b", 100, 2);
+	assert_int_equal(incidents_update(sensor, NULL, &d), 0);
+	assert_int_equal(incidents_redis_push_incidents(url, spool, sensor, "s1", &ps, &d), 0);
+	assert_int_equal(ps.updates, 2);
+	assert_false(ps.pending);
+	assert_int_equal(xcount("mm:inc", "incident"), 2);
+	/* nothing changed: nothing sent */
+	assert_int_equal(incidents_redis_push_incidents(url, spool, sensor, "s1", &ps, &d), 0);
+	assert_int_equal(ps.updates + ps.unchanged, 0);
+	/* the same evidence scanned again: the store holds the alerts twice,
+	 * the incidents are recomputed, their content is the same */
+	add_alerts(sensor, "ws-a", 0, 3);
+	add_alerts(sensor, "ws-b", 100, 2);
+	assert_int_equal(incidents_update(sensor, NULL, &d), 0);
+	assert_int_equal(incidents_redis_push_incidents(url, spool, sensor, "s1", &ps, &d), 0);
+	assert_int_equal(ps.updates, 0);
+	assert_int_equal(ps.unchanged, 2);
+	assert_int_equal(xcount("mm:inc", "incident"), 2);
+
+	/* Redis away during the next scan: the update waits in the spool */
+	server_stop(&srv);
+	add_alerts(sensor, "ws-a", 3, 1);
+	assert_int_equal(incidents_update(sensor, NULL, &d), 0);
+	assert_int_equal(incidents_redis_push_incidents(url, spool, sensor, "s1", &ps, &d), 0);
+	assert_int_equal(ps.updates, 1);
+	assert_true(ps.pending);
+	assert_int_equal(server_start(&srv), 0);
+	/* the next run sends it first, once */
+	assert_int_equal(incidents_redis_push_incidents(url, spool, sensor, "s1", &ps, &d), 0);
+	assert_int_equal(ps.updates, 0);
+	assert_false(ps.pending);
+	assert_int_equal(xcount("mm:inc", "incident"), 3);
+	/* a lost acknowledgement: all resent, the markers drop them */
+	unlink(ack);
+	assert_int_equal(incidents_redis_push_incidents(url, spool, sensor, "s1", &ps, &d), 0);
+	assert_int_equal(xcount("mm:inc", "incident"), 3);
+
+	/* the central side: the latest version of each incident */
+	assert_int_equal(incidents_collect(url, central, &o, &st, &d), 0);
+	assert_int_equal(st.incidents, 3);
+	assert_int_equal(st.incident_dups + st.incident_stale + st.bad, 0);
+	assert_int_equal(count(central, "SELECT count(*) FROM inc_remote"), 2);
+	/* ws-a: 4 distinct alerts (7 rows in the sensor's store) */
+	assert_int_equal(count(central, "SELECT json_extract(json, '$.alert_count') FROM inc_remote"
+			       " WHERE json_extract(json, '$.label')='ws-a'"), 4);
+	assert_int_equal(count(central, "SELECT count(*) FROM inc_remote WHERE sensor='s1'"
+			       " AND version>0 AND deleted=0"), 2);
+	/* the same record once more on the stream (past the markers) */
+	{
+		struct timeval tv = { 1, 0 };
+		redisContext *c = redisConnectWithTimeout("127.0.0.1", srv.port, tv);
+		redisReply *r;
+
+		assert_non_null(c);
+		r = redisCommand(c, "XRANGE mm:inc - + COUNT 1");
+		assert_non_null(r);
+		assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+		{
+			redisReply *f = r->element[0]->element[1], *a;
+
+			a = redisCommand(c, "XADD mm:inc * type %s id %s json %s", f->element[1]->str,
+					 f->element[3]->str, f->element[5]->str);
+			assert_non_null(a);
+			freeReplyObject(a);
+		}
+		freeReplyObject(r);
+		redisFree(c);
+	}
+	assert_int_equal(incidents_collect(url, central, &o, &st, &d), 0);
+	assert_int_equal(st.incidents, 0);
+	assert_int_equal(st.incident_dups, 1);
+
+	/* an alias regroups everything: the two incidents are gone (new ids) */
+	assert_int_equal(incident_db_open(&db, sensor, &d), 0);
+	assert_int_equal(incident_db_alias(db, "ws-a", "192.0.2.77", &d), 0);
+	incident_db_close(db);
+	assert_int_equal(incidents_update(sensor, NULL, &d), 0);
+	assert_int_equal(incidents_redis_push_incidents(url, spool, sensor, "s1", &ps, &d), 0);
+	assert_int_equal(ps.deleted, 2);
+	assert_int_equal(ps.updates, 2);
+	assert_int_equal(incidents_collect(url, central, &o, &st, &d), 0);
+	assert_int_equal(st.incidents, 4);
+	assert_int_equal(count(central, "SELECT count(*) FROM inc_remote WHERE deleted=1"), 2);
+	assert_int_equal(count(central, "SELECT count(*) FROM inc_remote WHERE deleted=0"), 2);
+}
+
 static void test_url(void **state)
 {
 	char host[64], key[64];
@@ -261,6 +446,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url),
 		cmocka_unit_test_teardown(test_fleet, teardown),
+		cmocka_unit_test_teardown(test_incident_updates, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
