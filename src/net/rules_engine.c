@@ -78,6 +78,7 @@ struct ipidx {
 	size_t n, cap;
 	uint32_t *wlo, *whi, *wrule;
 	size_t nw, capw;
+	uint32_t *wmax;		/* wmax[i]: largest whi[0..i] (blocks sorted by wlo) */
 };
 
 /* A short prefilter content that can only occur near the start of the
@@ -101,6 +102,10 @@ struct group {
 	size_t nids;
 	uint32_t *always;	/* rules without a fast pattern */
 	size_t nalways, cap_always;
+	/* packet groups: for each TCP flags byte, the always rules whose
+	 * flags keyword can pass (in rule order) */
+	uint32_t *by_flags;
+	uint32_t by_flags_at[257];
 	uint32_t *ionly;	/* address-only packet rules */
 	size_t nionly, cap_ionly;
 	struct anch *anch;	/* sorted by the first byte (folded for nocase) */
@@ -591,6 +596,44 @@ static int ipidx_add(struct ipidx *x, const uint32_t *v4lo, const uint32_t *v4hi
 	return 0;
 }
 
+struct wide {
+	uint32_t lo, hi, rule;
+};
+
+static int cmp_wide(const void *a, const void *b)
+{
+	const struct wide *x = a, *y = b;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+/* Sorts the wide blocks by start and builds wmax, for a binary search. */
+static int ipidx_sort_wide(struct ipidx *x)
+{
+	if (!x->nw)
+		return 0;
+	struct wide *t = malloc(x->nw * sizeof(*t));
+	x->wmax = malloc(x->nw * sizeof(*x->wmax));
+	if (!t || !x->wmax) {
+		free(t);
+		return MM_ENOMEM;
+	}
+	for (size_t i = 0; i < x->nw; i++)
+		t[i] = (struct wide){ x->wlo[i], x->whi[i], x->wrule[i] };
+	qsort(t, x->nw, sizeof(*t), cmp_wide);
+	uint32_t m = 0;
+	for (size_t i = 0; i < x->nw; i++) {
+		x->wlo[i] = t[i].lo;
+		x->whi[i] = t[i].hi;
+		x->wrule[i] = t[i].rule;
+		m = MM_MAX(m, t[i].hi);
+		x->wmax[i] = m;
+	}
+	free(t);
+	return 0;
+}
+
 static void ipidx_sort(struct ipidx *x)
 {
 	/* insertion-free: sort (ip, rule) pairs by packing them in 64 bits */
@@ -614,6 +657,7 @@ static void ipidx_release(struct ipidx *x)
 	free(x->wlo);
 	free(x->whi);
 	free(x->wrule);
+	free(x->wmax);
 }
 
 /* For an anchored short content, the window [lo, hi) its match lies in. */
@@ -823,6 +867,41 @@ static void cache_write(const char *path, const hs_database_t *db)
 	free(bytes);
 }
 
+/* The rule's flags keyword on a TCP flags byte. */
+static bool flags_ok(const struct rule *r, uint8_t tcp_flags)
+{
+	if (!r->has_flags)
+		return true;
+	uint8_t fl = (uint8_t)(tcp_flags & r->flags_mask);
+	switch (r->flags_mode) {
+	case '+': return (fl & r->flags_set) == r->flags_set;
+	case '*': return (fl & r->flags_set) != 0;
+	case '!': return (fl & r->flags_set) == 0;
+	default: return fl == r->flags_set;
+	}
+}
+
+/* g->by_flags from g->always (packet groups). */
+static int index_flags(const struct net_rules *rs, struct group *g)
+{
+	size_t n = 0;
+	for (unsigned f = 0; f < 256; f++)
+		for (size_t k = 0; k < g->nalways; k++)
+			n += flags_ok(&rs->rules[g->always[k]], (uint8_t)f);
+	g->by_flags = malloc((n ? n : 1) * sizeof(*g->by_flags));
+	if (!g->by_flags)
+		return MM_ENOMEM;
+	n = 0;
+	for (unsigned f = 0; f < 256; f++) {
+		g->by_flags_at[f] = (uint32_t)n;
+		for (size_t k = 0; k < g->nalways; k++)
+			if (flags_ok(&rs->rules[g->always[k]], (uint8_t)f))
+				g->by_flags[n++] = g->always[k];
+	}
+	g->by_flags_at[256] = (uint32_t)n;
+	return 0;
+}
+
 static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 {
 	int rc = 0;
@@ -901,6 +980,8 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 	}
 	ipidx_sort(&rs->by_src);
 	ipidx_sort(&rs->by_dst);
+	if (ipidx_sort_wide(&rs->by_src) || ipidx_sort_wide(&rs->by_dst))
+		return MM_ENOMEM;
 	if (rs->nsrc6)
 		qsort(rs->src6, rs->nsrc6, sizeof(*rs->src6), cmp_ip6);
 	if (rs->ndst6)
@@ -909,6 +990,9 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 		for (int dir = 0; dir < 2; dir++) {
 			struct group *g = &rs->g[s][dir];
 			anch_index(g);
+			if ((s == SLOT_PKT_TCP || s == SLOT_PKT_UDP || s == SLOT_PKT_OTHER) && g->nalways &&
+			    index_flags(rs, g))
+				return MM_ENOMEM;
 			if (!g->npats)
 				continue;
 			char cpath[4096];
@@ -966,6 +1050,7 @@ void net_rules_free(struct net_rules *rs)
 			free(g->flags);
 			free(g->ids);
 			free(g->always);
+			free(g->by_flags);
 			free(g->ionly);
 			free(g->anch);
 		}
@@ -1194,8 +1279,17 @@ static void ipidx_find(struct net_rules_state *s, const struct ipidx *x, const u
 	}
 	for (; lo < x->n && x->ip[lo] == v; lo++)
 		mark(s, x->rule[lo]);
-	for (size_t i = 0; i < x->nw; i++)
-		if (x->wlo[i] <= v && v <= x->whi[i])
+	/* the blocks starting at or before v, back while one may reach it */
+	size_t wa = 0, wb = x->nw;
+	while (wa < wb) {
+		size_t mid = wa + (wb - wa) / 2;
+		if (x->wlo[mid] <= v)
+			wa = mid + 1;
+		else
+			wb = mid;
+	}
+	for (size_t i = wa; i-- > 0 && x->wmax[i] >= v;)
+		if (x->whi[i] >= v)
 			mark(s, x->wrule[i]);
 }
 
@@ -1308,16 +1402,7 @@ static bool packet_match(const struct rule *r, const struct net_packet_view *p)
 	if (!rule_range_match(&r->ipid, p->ip_id) || !rule_range_match(&r->seq, p->tcp_seq) ||
 	    !rule_range_match(&r->ack, p->tcp_ack) || !rule_range_match(&r->window, p->tcp_window))
 		return false;
-	if (r->has_flags) {
-		uint8_t fl = (uint8_t)(p->tcp_flags & r->flags_mask);
-		switch (r->flags_mode) {
-		case '+': if ((fl & r->flags_set) != r->flags_set) return false; break;
-		case '*': if (!(fl & r->flags_set)) return false; break;
-		case '!': if (fl & r->flags_set) return false; break;
-		default: if (fl != r->flags_set) return false;
-		}
-	}
-	return true;
+	return flags_ok(r, p->tcp_flags);
 }
 
 /* Value of header "name" in the joined "Name: value\r\n" header block. */
@@ -1762,7 +1847,13 @@ static void packet_eval(const struct net_rules *r, struct net_rules_state *s, st
 			}
 		}
 	}
-	run(s, ctx, &v, ctx ? ctx->frame : 0, g->always, g->nalways, io, nio);
+	const uint32_t *al = g->always;
+	size_t nal = g->nalways;
+	if (g->by_flags) {
+		al = g->by_flags + g->by_flags_at[p->tcp_flags];
+		nal = g->by_flags_at[p->tcp_flags + 1] - g->by_flags_at[p->tcp_flags];
+	}
+	run(s, ctx, &v, ctx ? ctx->frame : 0, al, nal, io, nio);
 	mm_buf_release(&v.names);
 }
 

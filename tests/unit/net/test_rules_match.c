@@ -474,6 +474,27 @@ static void test_anchored_deferred(void **state)
 	env_close(&e);
 }
 
+/* Address-only rules keyed by overlapping address blocks (found by a
+ * binary search over the blocks sorted by start, then back while a block
+ * may still reach the address). */
+static void test_ip_wide(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert ip any any -> [203.0.0.0/8] any (msg:\"wide\"; sid:7;)\n"
+		 "alert ip any any -> [203.0.113.128/25,203.0.114.0/24] any (msg:\"after\"; sid:8;)\n"
+		 "alert ip any any -> [203.0.112.0/22] any (msg:\"inside\"; sid:9;)\n"
+		 "alert ip any any -> [100.0.0.0/8,203.0.113.0/30] any (msg:\"before\"; sid:10;)\n"
+		 "alert ip any any -> [203.0.113.4/31,1.0.0.0/8] any (msg:\"pair\"; sid:11;)\n");
+	struct net_packet_view p;
+	memset(&p, 0, sizeof(p));
+	p.dir = APP_TO_SERVER;	/* 192.168.1.10 -> 203.0.113.5 */
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "7,9,11");
+	env_close(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_ip_only),
 		cmocka_unit_test(test_anchored_deferred),
+		cmocka_unit_test(test_ip_wide),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
