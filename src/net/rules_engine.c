@@ -40,7 +40,6 @@
 #include "core/compat.h"
 #include "net/rules.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +111,8 @@ struct group {
 	size_t nanch, cap_anch;
 	uint16_t anch_at[257];	/* first byte -> first index in anch */
 	uint8_t anch_end;	/* largest hi */
+	uint8_t anch_maxp[256];	/* first byte -> 1 + the largest start allowed, 0 none */
+	uint64_t *anch_pair;	/* bit (b0 << 8 | b1): an entry may start with b0 b1 */
 	/* build-time */
 	char **pats;
 	unsigned *flags;
@@ -683,6 +684,19 @@ static bool anchored(const struct rule_match *m, size_t n, uint8_t *lo, uint8_t 
 	return true;
 }
 
+/* ASCII lower case of every byte value (what HS_FLAG_CASELESS folds). */
+static const uint8_t fold[256] = {
+#define F1(x) (uint8_t)((x) >= 'A' && (x) <= 'Z' ? (x) + 32 : (x))
+#define F4(x) F1(x), F1(x + 1), F1(x + 2), F1(x + 3)
+#define F16(x) F4(x), F4(x + 4), F4(x + 8), F4(x + 12)
+#define F64(x) F16(x), F16(x + 16), F16(x + 32), F16(x + 48)
+	F64(0), F64(64), F64(128), F64(192)
+#undef F64
+#undef F16
+#undef F4
+#undef F1
+};
+
 static int anch_push(struct group *g, const uint8_t *p, size_t n, bool nocase, uint8_t lo,
 		     uint8_t hi, uint32_t idx, bool upper)
 {
@@ -697,9 +711,9 @@ static int anch_push(struct group *g, const uint8_t *p, size_t n, bool nocase, u
 	struct anch *a = &g->anch[g->nanch++];
 	memset(a, 0, sizeof(*a));
 	for (size_t i = 0; i < n && i < ANCH_MAX_LEN; i++)
-		a->pat[i] = nocase ? (uint8_t)tolower(p[i]) : p[i];
+		a->pat[i] = nocase ? fold[p[i]] : p[i];
 	if (upper)
-		a->pat[0] = (uint8_t)toupper(p[0]);
+		a->pat[0] = (uint8_t)(fold[p[0]] - 32);
 	a->len = (uint8_t)n;
 	a->nocase = nocase;
 	a->lo = lo;
@@ -718,11 +732,27 @@ static int cmp_anch(const void *x, const void *y)
 	return (a->rule > b->rule) - (a->rule < b->rule);
 }
 
-static void anch_index(struct group *g)
+static int anch_index(struct group *g)
 {
 	if (!g->nanch)
-		return;
+		return 0;
 	qsort(g->anch, g->nanch, sizeof(*g->anch), cmp_anch);
+	g->anch_pair = calloc(65536 / 64, sizeof(*g->anch_pair));
+	if (!g->anch_pair)
+		return MM_ENOMEM;
+	for (size_t k = 0; k < g->nanch; k++) {
+		const struct anch *a = &g->anch[k];
+		unsigned b0 = a->pat[0];
+		unsigned mp = (unsigned)(a->hi - a->len) + 1u;
+		if (mp > g->anch_maxp[b0])
+			g->anch_maxp[b0] = (uint8_t)mp;
+		for (unsigned b1 = 0; b1 < 256; b1++) {
+			bool ok = a->len < 2 || b1 == a->pat[1] ||
+				  (a->nocase && fold[b1] == a->pat[1]);
+			if (ok)
+				g->anch_pair[(b0 << 8 | b1) / 64] |= 1ull << ((b0 << 8 | b1) % 64);
+		}
+	}
 	size_t k = 0;
 	for (unsigned b = 0; b < 256; b++) {
 		g->anch_at[b] = (uint16_t)k;
@@ -730,6 +760,7 @@ static void anch_index(struct group *g)
 			k++;
 	}
 	g->anch_at[256] = (uint16_t)k;
+	return 0;
 }
 
 static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx)
@@ -745,7 +776,7 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 	if (g->nanch < 60000 && m->buf != r->dotprefix_buf && anchored(m, n, &lo, &hi)) {
 		int rc = anch_push(g, p, n, m->nocase, lo, hi, idx, false);
 		/* nocase: under both cases of the first byte */
-		if (!rc && m->nocase && tolower(p[0]) != toupper(p[0]))
+		if (!rc && m->nocase && fold[p[0]] >= 'a' && fold[p[0]] <= 'z')
 			rc = anch_push(g, p, n, true, lo, hi, idx, true);
 		return rc;
 	}
@@ -989,7 +1020,8 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 	for (unsigned s = 0; s < NSLOTS; s++)
 		for (int dir = 0; dir < 2; dir++) {
 			struct group *g = &rs->g[s][dir];
-			anch_index(g);
+			if (anch_index(g))
+				return MM_ENOMEM;
 			if ((s == SLOT_PKT_TCP || s == SLOT_PKT_UDP || s == SLOT_PKT_OTHER) && g->nalways &&
 			    index_flags(rs, g))
 				return MM_ENOMEM;
@@ -1053,6 +1085,7 @@ void net_rules_free(struct net_rules *rs)
 			free(g->by_flags);
 			free(g->ionly);
 			free(g->anch);
+			free(g->anch_pair);
 		}
 	if (rs->proto_scratch)
 		hs_free_scratch(rs->proto_scratch);
@@ -1226,13 +1259,18 @@ static void anch_scan(struct net_rules_state *s, const struct group *g, const ui
 	size_t end = MM_MIN(len, (size_t)g->anch_end);
 	for (size_t p = 0; p < end; p++) {
 		uint8_t b = data[p];
+		if (p >= g->anch_maxp[b])
+			continue;
+		unsigned pair = (unsigned)b << 8 | (p + 1 < len ? data[p + 1] : 0);
+		if (p + 1 < len && !(g->anch_pair[pair / 64] & (1ull << (pair % 64))))
+			continue;
 		for (unsigned k = g->anch_at[b]; k < g->anch_at[b + 1]; k++) {
 			const struct anch *a = &g->anch[k];
 			if (p < a->lo || p + a->len > a->hi || p + a->len > len)
 				continue;
 			bool ok = true;
 			for (unsigned i = 1; i < a->len && ok; i++)
-				ok = a->nocase ? (uint8_t)tolower(data[p + i]) == a->pat[i]
+				ok = a->nocase ? fold[data[p + i]] == a->pat[i]
 					       : data[p + i] == a->pat[i];
 			if (ok)
 				mark(s, a->rule);
