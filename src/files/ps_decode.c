@@ -1197,8 +1197,13 @@ void ps_indicators_with(const struct ps_result *r, struct ps_findings *f, ps_wor
 		 * letters: a script of symbols that still invokes something */
 		if (n >= 256) {
 			size_t k = MM_MIN(n, (size_t)65536), al = 0;
-			for (size_t x = 0; x < k; x++)
-				al += is_alnum(t[x]) && t[x] != '_';
+			/* counted in blocks, until the letters are a fifth:
+			 * ordinary text is decided in its first lines */
+			for (size_t x = 0; x < k && al * 5 < k;) {
+				size_t e = MM_MIN(k, x + 256);
+				for (; x < e; x++)
+					al += is_alnum(t[x]) && t[x] != '_';
+			}
 			if (al * 5 < k && (files_memcasemem(t, k, "${", 2) || (here & PS_I_IEX) ||
 					   files_memcasemem(t, k, "|&", 2) || files_memcasemem(t, k, "| &", 3) ||
 					   files_memcasemem(t, k, "|  &", 4)))
