@@ -69,7 +69,7 @@ struct files_scan {
 
 /*
  * Examines one in-memory content as a file view at parent->depth + 1:
- * classify, hash, YARA, analysers, and (for archives) its own members.
+ * classify, YARA, analysers (the hash waits for an alert), and (for archives) its own members.
  * name is appended to parent's path after '!'. Called by the archive walker
  * and by files_examine_nested().
  */
