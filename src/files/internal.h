@@ -69,9 +69,9 @@ struct files_scan {
 
 /*
  * Examines one in-memory content as a file view at parent->depth + 1:
- * classify, YARA, analysers (the hash waits for an alert), and (for archives) its own members.
- * name is appended to parent's path after '!'. Called by the archive walker
- * and by files_examine_nested().
+ * classify, YARA, analysers (the hash waits for an alert), and (for
+ * archives) its own members. name is appended to parent's path after
+ * '!'. Called by the archive walker and by files_examine_nested().
  */
 int files_examine_child(struct files_scan *scan, const struct file_view *parent,
 			const char *name, const uint8_t *data, size_t len, int64_t mtime_us);
