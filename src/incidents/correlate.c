@@ -87,7 +87,9 @@ int incident_db_open(struct incident_db **out, const char *path, struct mm_diag 
 	if (!db)
 		return MM_ENOMEM;
 	snprintf(db->path, sizeof(db->path), "%s", path);
-	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	/* one connection per thread (see the header): no per-call mutex */
+	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
 		rc = mm_diag_set(diag, MM_EIO, path, -1, -1, "cannot open the store: %s",
 				 db->db ? sqlite3_errmsg(db->db) : "no memory");
 		goto out;
@@ -950,13 +952,52 @@ static int ent_order_cmp(const void *x, const void *y)
 	return (*a)->order < (*b)->order ? -1 : (*a)->order > (*b)->order;
 }
 
+#define ROWS_PER_INSERT 64	/* rows bound per INSERT statement in bulk writes */
+
+/* Prepares "<head> VALUES(?,...),(?,...)..." with rows rows of cols
+ * parameters each. */
+static int prepare_rows(struct incident_db *db, const char *head, int cols, int rows,
+			sqlite3_stmt **st)
+{
+	struct mm_buf b;
+	int r, c, rc;
+
+	mm_buf_init(&b, 1u << 20);
+	mm_buf_append_str(&b, head);
+	mm_buf_append_str(&b, " VALUES");
+	for (r = 0; r < rows; r++) {
+		mm_buf_append_str(&b, r ? ",(" : "(");
+		for (c = 0; c < cols; c++)
+			mm_buf_append_str(&b, c ? ",?" : "?");
+		mm_buf_append_str(&b, ")");
+	}
+	rc = b.ptr ? inc_prepare(db, b.ptr, st) : MM_ENOMEM;
+	mm_buf_release(&b);
+	return rc;
+}
+
+/* Binds row i (0-based in the statement) of an alert's row. */
+static void bind_alert_row(struct pass *p, sqlite3_stmt *st, int row, const struct arec *a)
+{
+	int o = row * 7;
+
+	sqlite3_bind_int64(st, o + 1, a->id);
+	sqlite3_bind_int64(st, o + 2, p->live[live_root(p, a->inc)].id);
+	sqlite3_bind_int64(st, o + 3, a->ts);
+	sqlite3_bind_int(st, o + 4, a->level);
+	sqlite3_bind_int(st, o + 5, a->stage);
+	sqlite3_bind_text(st, o + 6, p->strs.s[a->step], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, o + 7, p->strs.s[a->label], -1, SQLITE_STATIC);
+}
+
 /* Step 3: the alerts' rows, entities, links and keys. */
 static int write_rows(struct pass *p)
 {
 	sqlite3_stmt *ins_alert = NULL, *ins_ent = NULL, *upd_ent = NULL, *ins_link = NULL,
-		*put_key = NULL, *cnt = NULL;
+		*put_key = NULL, *cnt = NULL, *ins_alerts = NULL, *ins_links = NULL;
 	struct ent **fresh = NULL;
-	size_t i, n_fresh = 0;
+	size_t i, n_fresh = 0, n_uniq;
+	int row;
 	bool reindex = false;
 	int rc = MM_EIO;
 
@@ -969,7 +1010,11 @@ static int write_rows(struct pass *p)
 	    inc_prepare(p->db, "INSERT OR IGNORE INTO inc_links(incident_id, entity_id)"
 			" VALUES(?,?)", &ins_link) ||
 	    inc_prepare(p->db, "INSERT OR REPLACE INTO inc_keys(key, incident_id, last_ts)"
-			" VALUES(?,?,?)", &put_key))
+			" VALUES(?,?,?)", &put_key) ||
+	    prepare_rows(p->db, "INSERT INTO inc_alerts(alert_id, incident_id, ts, level, stage,"
+			 " step, label)", 7, ROWS_PER_INSERT, &ins_alerts) ||
+	    prepare_rows(p->db, "INSERT OR IGNORE INTO inc_links(incident_id, entity_id)", 2,
+			 ROWS_PER_INSERT, &ins_links))
 		goto out;
 	/* a large batch: one sorted index build instead of a random insert
 	 * per row */
@@ -983,17 +1028,17 @@ static int write_rows(struct pass *p)
 		if (reindex && inc_exec(p->db, "DROP INDEX IF EXISTS inc_alerts_incident"))
 			goto out;
 	}
-	for (i = 0; i < p->n_a; i++) {
-		const struct arec *a = &p->a[i];
-
+	/* ROWS_PER_INSERT rows per statement, the rest one by one */
+	for (i = 0; i + ROWS_PER_INSERT <= p->n_a; i += ROWS_PER_INSERT) {
+		sqlite3_reset(ins_alerts);
+		for (row = 0; row < ROWS_PER_INSERT; row++)
+			bind_alert_row(p, ins_alerts, row, &p->a[i + (size_t)row]);
+		if (sqlite3_step(ins_alerts) != SQLITE_DONE)
+			goto out;
+	}
+	for (; i < p->n_a; i++) {
 		sqlite3_reset(ins_alert);
-		sqlite3_bind_int64(ins_alert, 1, a->id);
-		sqlite3_bind_int64(ins_alert, 2, p->live[live_root(p, a->inc)].id);
-		sqlite3_bind_int64(ins_alert, 3, a->ts);
-		sqlite3_bind_int(ins_alert, 4, a->level);
-		sqlite3_bind_int(ins_alert, 5, a->stage);
-		sqlite3_bind_text(ins_alert, 6, p->strs.s[a->step], -1, SQLITE_STATIC);
-		sqlite3_bind_text(ins_alert, 7, p->strs.s[a->label], -1, SQLITE_STATIC);
+		bind_alert_row(p, ins_alert, 0, &p->a[i]);
 		if (sqlite3_step(ins_alert) != SQLITE_DONE)
 			goto out;
 	}
@@ -1045,9 +1090,21 @@ static int write_rows(struct pass *p)
 	for (i = 0; i < p->n_links; i++)
 		p->links[i].inc = live_root(p, p->links[i].inc);
 	qsort(p->links, p->n_links, sizeof(*p->links), link_cmp);
-	for (i = 0; i < p->n_links; i++) {
-		if (i && !link_cmp(&p->links[i], &p->links[i - 1]))
-			continue;
+	for (i = 0, n_uniq = 0; i < p->n_links; i++)
+		if (!i || link_cmp(&p->links[i], &p->links[n_uniq - 1]))
+			p->links[n_uniq++] = p->links[i];
+	for (i = 0; i + ROWS_PER_INSERT <= n_uniq; i += ROWS_PER_INSERT) {
+		sqlite3_reset(ins_links);
+		for (row = 0; row < ROWS_PER_INSERT; row++) {
+			const struct link_pair *l = &p->links[i + (size_t)row];
+
+			sqlite3_bind_int64(ins_links, 2 * row + 1, p->live[l->inc].id);
+			sqlite3_bind_int64(ins_links, 2 * row + 2, p->ent[l->ent].id);
+		}
+		if (sqlite3_step(ins_links) != SQLITE_DONE)
+			goto out;
+	}
+	for (; i < n_uniq; i++) {
 		sqlite3_reset(ins_link);
 		sqlite3_bind_int64(ins_link, 1, p->live[p->links[i].inc].id);
 		sqlite3_bind_int64(ins_link, 2, p->ent[p->links[i].ent].id);
@@ -1075,6 +1132,8 @@ out:
 	free(fresh);
 	sqlite3_finalize(cnt);
 	sqlite3_finalize(ins_alert);
+	sqlite3_finalize(ins_alerts);
+	sqlite3_finalize(ins_links);
 	sqlite3_finalize(ins_ent);
 	sqlite3_finalize(upd_ent);
 	sqlite3_finalize(ins_link);
