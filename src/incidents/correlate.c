@@ -1384,7 +1384,7 @@ static int pass_run(struct incident_db *db, int64_t window, int64_t lo, int64_t 
 		if (step == SQLITE_DONE)
 			break;
 		rc = MM_EIO;
-		if (sqlite3_errcode(db->db) != SQLITE_ERROR)
+		if (sqlite3_errcode(db->db) != SQLITE_ERROR || !strstr(sqlite3_errmsg(db->db), "JSON"))
 			goto out;
 		sqlite3_reset(rows);
 		sqlite3_reset(next);
