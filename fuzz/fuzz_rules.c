@@ -4,8 +4,9 @@
  *
  * Input: rule text, then optionally a NUL byte and a payload. The text is
  * loaded as a rule set (every line a rule); if anything loads, the payload
- * is run through the stream, packet and transaction paths (every buffer of
- * the transaction points at the payload).
+ * is run through the stream, packet (plain and deferred to the stream
+ * delivery) and transaction paths (every buffer of the transaction points
+ * at the payload).
  */
 #include "core/compat.h"
 #include "net/rules.h"
@@ -39,6 +40,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p.dir = APP_TO_CLIENT;
 		p.app_proto = "http";
 		net_rules_packet(r, s, &ctx, &p);
+		/* a TCP packet deferred to its stream delivery (one scan for
+		 * both), then one whose delivery differs (flushed on its own) */
+		p.dir = APP_TO_SERVER;
+		p.tcp_flags = 0x18;
+		p.ip_proto = 6;
+		net_rules_packet_defer(r, s, &ctx, &p);
+		net_rules_stream(r, s, &ctx, APP_TO_SERVER, payload, plen);
+		net_rules_packet_flush(r, s);
+		net_rules_packet_defer(r, s, &ctx, &p);
+		if (plen > 1)
+			net_rules_stream(r, s, &ctx, APP_TO_SERVER, payload + 1, plen - 1);
+		net_rules_packet_flush(r, s);
 		struct net_tx tx;
 		memset(&tx, 0, sizeof(tx));
 		tx.app_proto = "http";
