@@ -88,6 +88,11 @@ echo "  correlate+store (median of 3): ${wall} s wall, ${cpu} s CPU:" \
      "$(awk -v n="$N" -v s="$cpu" 'BEGIN{printf "%.0f", n/s}') alerts/s CPU (target >= 100000)," \
      "peak RSS ${rss} KiB, $(grep -c '^#' "$T/inc.txt") incidents"
 echo "  runs (wall user sys KiB): $(tr '\n' ';' < "$T/runs")"
+rows=$(sqlite3 "$T/run.db" "SELECT (SELECT count(*) FROM inc_alerts) + (SELECT count(*) FROM inc_links)
+	+ (SELECT count(*) FROM inc_entities) + (SELECT count(*) FROM inc_keys)
+	+ (SELECT count(*) FROM inc_incidents)" 2> /dev/null || echo 0)
+echo "  rows written by correlation: $rows (alerts' rows, links, entities, keys, incidents):" \
+     "$(awk -v n="$rows" -v s="$wall" 'BEGIN{printf "%.0f", n/s}') rows/s wall"
 /usr/bin/time -f "%e %M" -o "$T/t" "$M" incidents --db "$T/run.db" --no-update --format jsonl > "$T/inc.jsonl"
 echo "  listing every incident with its alerts (jsonl, $(wc -c < "$T/inc.jsonl") bytes): $(awk '{print $1 " s, peak RSS " $2 " KiB"}' "$T/t")"
 rm -f "$T/run.db" "$T/run.db-wal" "$T/run.db-shm"

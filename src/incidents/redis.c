@@ -638,11 +638,11 @@ int incidents_redis_push_incidents(const char *url, const char *spool_path, cons
 	mm_buf_init(&f.rec, 16u << 20);
 	rc = incident_db_open(&db, db_path, diag);
 	if (rc)
-		goto done;
+		goto out;
 	f.db = db;
 	rc = incidents_redis_sink_open(url, spool_path, &sink, diag);
 	if (rc)
-		goto done;
+		goto out;
 	s = sink.state;
 	rc = MM_EIO;
 	if (inc_exec(db, "BEGIN IMMEDIATE"))
@@ -700,12 +700,12 @@ int incidents_redis_push_incidents(const char *url, const char *spool_path, cons
 	in_tx = false;
 	rc = 0;
 out:
-	if (rc)
+	/* an error of the open calls is already described */
+	if (rc && s)
 		mm_diag_set(diag, rc, db_path, -1, -1, "incident updates for the stream: %s",
 			    rc == MM_EIO ? sqlite3_errmsg(db->db) : mm_strerror(rc));
 	if (in_tx)
 		inc_exec(db, "ROLLBACK");
-done:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(gone);
 	sqlite3_finalize(mark);
