@@ -305,6 +305,216 @@ static void test_property_random_streams(void **state)
 	}
 }
 
+/* ---- a reference model of the grouping ----------------------------------
+ *
+ * The grouping rule written the plain way (docs/incidents.md): alerts in
+ * (ts, id) order per correlation call; candidates are the incidents that
+ * the alert's keys point at (the latest incident of each key) whose span
+ * widened by the window holds its time; none: a new incident; else the
+ * oldest candidate takes the alert and the others; each key then points at
+ * the alert's incident unless it points at a later one. Incident ids count
+ * up from 1 as in the store, so the model's ids are the store's. */
+
+#define REF_MAX 2048
+
+struct ref {
+	int64_t parent[REF_MAX + 1], first[REF_MAX + 1], last[REF_MAX + 1];
+	int64_t next_id;
+	char *keys[4 * REF_MAX];
+	int64_t key_inc[4 * REF_MAX];
+	size_t n_keys;
+	int64_t alert_inc[REF_MAX + 1];	/* by alert id */
+};
+
+static int64_t ref_root(struct ref *r, int64_t id)
+{
+	while (r->parent[id] != id)
+		id = r->parent[id];
+	return id;
+}
+
+static int64_t *ref_key(struct ref *r, const char *k)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_keys; i++)
+		if (!strcmp(r->keys[i], k))
+			return &r->key_inc[i];
+	assert_true(r->n_keys < MM_ARRAY_SIZE(r->keys));
+	r->keys[r->n_keys] = strdup(k);
+	r->key_inc[r->n_keys] = 0;
+	return &r->key_inc[r->n_keys++];
+}
+
+static void ref_alert(struct ref *r, int64_t alert_id, int64_t ts, const struct inc_extract *x,
+		      int64_t window)
+{
+	int64_t cand[2 * INC_MAX_VALUES], target;
+	size_t n = 0, i, j;
+	char k[INC_VALUE_MAX + 16];
+
+	for (i = 0; i < x->n_values; i++) {
+		int64_t iid, c;
+
+		if (!x->values[i].key)
+			continue;
+		snprintf(k, sizeof(k), "%s:%s", x->values[i].kind, x->values[i].value);
+		iid = *ref_key(r, k);
+		if (!iid)
+			continue;
+		c = ref_root(r, iid);
+		if (ts < r->first[c] - window || ts > r->last[c] + window)
+			continue;
+		for (j = 0; j < n && cand[j] != c; j++)
+			;
+		if (j == n)
+			cand[n++] = c;
+	}
+	if (n == 0) {
+		target = ++r->next_id;
+		assert_true(target <= REF_MAX);
+		r->parent[target] = target;
+		r->first[target] = r->last[target] = ts;
+	} else {
+		target = cand[0];
+		for (j = 1; j < n; j++)
+			target = MM_MIN(target, cand[j]);
+		for (j = 0; j < n; j++) {
+			if (cand[j] == target)
+				continue;
+			r->parent[cand[j]] = target;
+			r->first[target] = MM_MIN(r->first[target], r->first[cand[j]]);
+			r->last[target] = MM_MAX(r->last[target], r->last[cand[j]]);
+		}
+	}
+	r->first[target] = MM_MIN(r->first[target], ts);
+	r->last[target] = MM_MAX(r->last[target], ts);
+	r->alert_inc[alert_id] = target;
+	for (i = 0; i < x->n_values; i++) {
+		int64_t *slot;
+
+		if (!x->values[i].key)
+			continue;
+		snprintf(k, sizeof(k), "%s:%s", x->values[i].kind, x->values[i].value);
+		slot = ref_key(r, k);
+		if (*slot) {
+			int64_t cur = ref_root(r, *slot);
+
+			if (cur != target && r->last[cur] > r->last[target])
+				continue;
+		}
+		*slot = target;
+	}
+}
+
+/* Runs the model on the alerts with ids in (lo, hi], then checks that
+ * every alert so far is in the incident the model says. */
+static void ref_check(struct ref *r, const char *path, int64_t lo, int64_t hi, int64_t window)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *s = NULL;
+	struct inc_extract *x = malloc(sizeof(*x));
+	int64_t checked = 0;
+
+	assert_non_null(x);
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	/* the order of the correlation: ts as stored (unknown first), id */
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT id, ts, ingested, level, host, json FROM alerts"
+					    " WHERE id>? AND id<=? ORDER BY ts, id", -1, &s, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(s, 1, lo);
+	sqlite3_bind_int64(s, 2, hi);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0), ts = sqlite3_column_int64(s, 1);
+
+		assert_true(id <= REF_MAX);
+		if (!ts)
+			ts = sqlite3_column_int64(s, 2);
+		memset(x, 0, sizeof(*x));
+		x->alert_id = id;
+		x->ts = ts;
+		x->level = sqlite3_column_int(s, 3);
+		inc_extract_alert(x, (const char *)sqlite3_column_text(s, 5),
+				  (size_t)sqlite3_column_bytes(s, 5),
+				  (const char *)sqlite3_column_text(s, 4));
+		ref_alert(r, id, ts, x, window);
+	}
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT alert_id, incident_id FROM inc_alerts", -1, &s,
+					    NULL), SQLITE_OK);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(s, 0);
+
+		assert_int_equal(sqlite3_column_int64(s, 1), ref_root(r, r->alert_inc[id]));
+		checked++;
+	}
+	assert_int_equal(checked, hi);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	free(x);
+}
+
+/* Random streams in random batches: every alert ends in the incident the
+ * reference model puts it in (same ids), so the grouping is the rule and
+ * not only consistent. Few keys and wide windows make many merges, also
+ * of incidents made by earlier calls. */
+static void test_property_reference(void **state)
+{
+	static const char *const hosts[] = { "a", "b", "c", "d", NULL };
+	static const char *const ips[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4",
+					   "198.51.100.1", "203.0.113.5", NULL };
+	static const char *const cats[] = { "exploit", "miner", "bruteforce", NULL, "persistence" };
+	static const char *const mods[] = { "net", "logs", "files", "honeypot" };
+	int round;
+
+	(void)state;
+	for (round = 0; round < 10; round++) {
+		char path[256];
+		int64_t run, n = 0, done = 0;
+		struct mm_store *st = th_store(path, sizeof(path), &run);
+		struct ref *r = calloc(1, sizeof(*r));
+		int batch;
+		size_t i;
+
+		assert_non_null(st);
+		assert_non_null(r);
+		mm_store_close(st);
+		for (batch = 0; batch < 5; batch++) {
+			int k, count = (int)(rnd() % 120);
+			int64_t window = (int64_t)(rnd() % 20000 + 1) * 1000000;
+			struct incident_db *db = NULL;
+			struct mm_diag d;
+
+			assert_int_equal(mm_store_open(&st, path, &d), 0);
+			for (k = 0; k < count; k++) {
+				struct th_alert t;
+
+				memset(&t, 0, sizeof(t));
+				t.ts_s = rnd() % 12 == 0 ? 0 : 1700000000 + (int64_t)(rnd() % 300000);
+				t.module = mods[rnd() % 4];
+				t.host = hosts[rnd() % 5];
+				t.src = ips[rnd() % 7];
+				t.dst = ips[rnd() % 7];
+				t.category = cats[rnd() % 5];
+				t.level = (enum mm_level)(rnd() % MM_LEVEL_COUNT);
+				t.sha256 = rnd() % 9 == 0 ? "00ff" : NULL;
+				assert_int_equal(th_add(st, run, &t), 0);
+				n++;
+			}
+			mm_store_close(st);
+			assert_int_equal(incident_db_open(&db, path, NULL), 0);
+			assert_int_equal(incident_db_correlate(db, window, NULL, NULL), 0);
+			incident_db_close(db);
+			ref_check(r, path, done, n, window);
+			done = n;
+		}
+		for (i = 0; i < r->n_keys; i++)
+			free(r->keys[i]);
+		free(r);
+		th_remove(path);
+	}
+}
+
 /* Alerts whose JSON SQLite cannot read (malformed, empty) are correlated
  * by the store's host column and counted; the alerts after them are read
  * as usual. */
@@ -368,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_merge_and_alias),
 		cmocka_unit_test(test_alias_later),
 		cmocka_unit_test(test_property_random_streams),
+		cmocka_unit_test(test_property_reference),
 		cmocka_unit_test(test_unreadable_rows),
 	};
 
