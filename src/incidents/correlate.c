@@ -1432,6 +1432,12 @@ out:
 int incident_db_correlate(struct incident_db *db, int64_t window_us,
 			  struct incidents_stats *stats, struct mm_diag *diag)
 {
+	return inc_correlate(db, window_us, INC_PASS_MAX, stats, diag);
+}
+
+int inc_correlate(struct incident_db *db, int64_t window_us, int64_t pass_max,
+		  struct incidents_stats *stats, struct mm_diag *diag)
+{
 	struct incidents_stats local;
 	sqlite3_stmt *s = NULL;
 	int64_t last_id, max_id = 0, window;
@@ -1452,7 +1458,8 @@ int incident_db_correlate(struct incident_db *db, int64_t window_us,
 		max_id = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	s = NULL;
-	/* passes of at most INC_PASS_MAX alerts, each in its time order */
+	/* passes of at most pass_max alerts, each in its time order */
+	pass_max = MM_MAX(pass_max, 1);
 	if (last_id < max_id &&
 	    inc_prepare(db, "SELECT id FROM alerts WHERE id>? AND id<=? ORDER BY id"
 			" LIMIT 1 OFFSET ?3", &s))
@@ -1463,7 +1470,7 @@ int incident_db_correlate(struct incident_db *db, int64_t window_us,
 		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, last_id);
 		sqlite3_bind_int64(s, 2, max_id);
-		sqlite3_bind_int64(s, 3, INC_PASS_MAX - 1);
+		sqlite3_bind_int64(s, 3, pass_max - 1);
 		if (sqlite3_step(s) == SQLITE_ROW)
 			hi = sqlite3_column_int64(s, 0);
 		rc = pass_run(db, window, last_id, hi, stats);

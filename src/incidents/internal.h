@@ -133,6 +133,10 @@ static inline int64_t inc_col64(sqlite3_stmt *st, int col)
 {
 	return (int64_t)sqlite3_column_int64(st, col);
 }
+/* incident_db_correlate() with passes of at most pass_max alerts (the
+ * program uses INC_PASS_MAX, 2,000,000; tests use small ones). */
+int inc_correlate(struct incident_db *db, int64_t window_us, int64_t pass_max,
+		  struct incidents_stats *stats, struct mm_diag *diag);
 /* HTML-escapes s into b. */
 int inc_html_escape(struct mm_buf *b, const char *s);
 
