@@ -173,10 +173,67 @@ struct arec {
 	int8_t level, stage;
 };
 
+/* A sort key and an index: alerts by time (ts_key()), links by
+ * (incident, entity). */
 struct ord {
-	int64_t rank, ts;	/* ts column: NULL first, numbers, then text */
+	uint64_t key;
 	uint32_t ix;		/* index in pass.a (id order) */
 };
+
+/* ts as an unsigned key in the same order; 0 and UINT64_MAX are left for
+ * "no time" (NULL, first) and "not a number" (last), as SQLite sorts the
+ * column. */
+static uint64_t ts_key(int64_t ts)
+{
+	uint64_t k = (uint64_t)ts ^ 0x8000000000000000ULL;
+
+	return k == 0 ? 1 : k == UINT64_MAX ? UINT64_MAX - 1 : k;
+}
+
+/* Sorts a by key, stably (LSD radix sort, 16-bit digits; a digit that is
+ * the same in every key is skipped). */
+static int ord_sort(struct ord *a, size_t n)
+{
+	struct ord *tmp = NULL, *src = a, *dst, *t;
+	size_t *cnt = NULL, i;
+	int shift;
+
+	if (n < 2)
+		return 0;
+	tmp = malloc(n * sizeof(*tmp));
+	cnt = malloc(65536 * sizeof(*cnt));
+	if (!tmp || !cnt) {
+		free(tmp);
+		free(cnt);
+		return MM_ENOMEM;
+	}
+	dst = tmp;
+	for (shift = 0; shift < 64; shift += 16) {
+		size_t sum = 0;
+
+		memset(cnt, 0, 65536 * sizeof(*cnt));
+		for (i = 0; i < n; i++)
+			cnt[(src[i].key >> shift) & 0xffff]++;
+		if (cnt[(src[0].key >> shift) & 0xffff] == n)
+			continue;
+		for (i = 0; i < 65536; i++) {
+			size_t c = cnt[i];
+
+			cnt[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[cnt[(src[i].key >> shift) & 0xffff]++] = src[i];
+		t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
+	free(tmp);
+	free(cnt);
+	return 0;
+}
 
 /* int64 (> 0) -> long, open addressing */
 struct imap {
@@ -189,11 +246,6 @@ struct strs {
 	struct inc_map map;	/* string -> index */
 	char **s;
 	size_t n, cap;
-};
-
-struct link_pair {
-	long inc;		/* live index, resolved at write time */
-	uint32_t ent;
 };
 
 struct pass {
@@ -220,7 +272,7 @@ struct pass {
 	size_t n_a, cap_a;
 	uint32_t *vals;
 	size_t n_vals, cap_vals;
-	struct link_pair *links;
+	struct ord *links;	/* key: live index << 32 | entity index */
 	size_t n_links, cap_links;
 	sqlite3_stmt *sel_key, *sel_inc, *ins_inc, *sel_ent, *del_inc, *mv_alerts, *mv_links,
 		*del_links, *mv_keys;
@@ -352,7 +404,8 @@ static long live_new(struct pass *p, int64_t id, int64_t first, int64_t last, bo
 {
 	struct live *l;
 
-	if (grow(&p->live, &p->cap_live, p->n_live, sizeof(*p->live)) ||
+	if (p->n_live >= UINT32_MAX ||
+	    grow(&p->live, &p->cap_live, p->n_live, sizeof(*p->live)) ||
 	    imap_put(&p->incs, id, (long)p->n_live))
 		return -1;
 	l = &p->live[p->n_live];
@@ -669,21 +722,10 @@ static int read_alert(struct pass *p, sqlite3_stmt *rows, struct inc_extract *x,
 	}
 	/* ORDER BY ts, id as SQLite sorts the column: NULL, numbers, text */
 	t = sqlite3_column_type(rows, 1);
-	o->rank = t == SQLITE_NULL ? 0 : (t == SQLITE_INTEGER || t == SQLITE_FLOAT) ? 1 : 2;
-	o->ts = o->rank == 1 ? sqlite3_column_int64(rows, 1) : 0;
+	o->key = t == SQLITE_NULL ? 0 : (t == SQLITE_INTEGER || t == SQLITE_FLOAT) ?
+		 ts_key(sqlite3_column_int64(rows, 1)) : UINT64_MAX;
 	o->ix = (uint32_t)p->n_a++;
 	return 0;
-}
-
-static int ord_cmp(const void *x, const void *y)
-{
-	const struct ord *a = x, *b = y;
-
-	if (a->rank != b->rank)
-		return a->rank < b->rank ? -1 : 1;
-	if (a->ts != b->ts)
-		return a->ts < b->ts ? -1 : 1;
-	return a->ix < b->ix ? -1 : a->ix > b->ix;
 }
 
 /* Step 2 for one alert, in time order. */
@@ -763,8 +805,8 @@ static int assign(struct pass *p, struct arec *a)
 			e->linked = target;
 			if (grow(&p->links, &p->cap_links, p->n_links, sizeof(*p->links)))
 				return MM_ENOMEM;
-			p->links[p->n_links].inc = target;
-			p->links[p->n_links].ent = v & ~VAL_KEY;
+			p->links[p->n_links].key = (uint64_t)target << 32 | (v & ~VAL_KEY);
+			p->links[p->n_links].ix = 0;
 			p->n_links++;
 		}
 		if (!(v & VAL_KEY))
@@ -936,15 +978,6 @@ static int fin_write(struct fin *f, sqlite3_stmt *upd, int64_t id)
 	return sqlite3_step(upd) == SQLITE_DONE ? 0 : MM_EIO;
 }
 
-static int link_cmp(const void *x, const void *y)
-{
-	const struct link_pair *a = x, *b = y;
-
-	if (a->inc != b->inc)
-		return a->inc < b->inc ? -1 : 1;
-	return a->ent < b->ent ? -1 : a->ent > b->ent;
-}
-
 static int ent_order_cmp(const void *x, const void *y)
 {
 	const struct ent *const *a = x, *const *b = y;
@@ -1087,27 +1120,33 @@ static int write_rows(struct pass *p)
 	}
 
 	/* links: resolved to the incidents that remain, in key order */
-	for (i = 0; i < p->n_links; i++)
-		p->links[i].inc = live_root(p, p->links[i].inc);
-	qsort(p->links, p->n_links, sizeof(*p->links), link_cmp);
+	for (i = 0; i < p->n_links; i++) {
+		uint64_t k = p->links[i].key;
+
+		p->links[i].key = (uint64_t)live_root(p, (long)(k >> 32)) << 32 | (k & 0xffffffffu);
+	}
+	if (ord_sort(p->links, p->n_links)) {
+		rc = MM_ENOMEM;
+		goto out;
+	}
 	for (i = 0, n_uniq = 0; i < p->n_links; i++)
-		if (!i || link_cmp(&p->links[i], &p->links[n_uniq - 1]))
+		if (!i || p->links[i].key != p->links[n_uniq - 1].key)
 			p->links[n_uniq++] = p->links[i];
 	for (i = 0; i + ROWS_PER_INSERT <= n_uniq; i += ROWS_PER_INSERT) {
 		sqlite3_reset(ins_links);
 		for (row = 0; row < ROWS_PER_INSERT; row++) {
-			const struct link_pair *l = &p->links[i + (size_t)row];
+			uint64_t k = p->links[i + (size_t)row].key;
 
-			sqlite3_bind_int64(ins_links, 2 * row + 1, p->live[l->inc].id);
-			sqlite3_bind_int64(ins_links, 2 * row + 2, p->ent[l->ent].id);
+			sqlite3_bind_int64(ins_links, 2 * row + 1, p->live[k >> 32].id);
+			sqlite3_bind_int64(ins_links, 2 * row + 2, p->ent[k & 0xffffffffu].id);
 		}
 		if (sqlite3_step(ins_links) != SQLITE_DONE)
 			goto out;
 	}
 	for (; i < n_uniq; i++) {
 		sqlite3_reset(ins_link);
-		sqlite3_bind_int64(ins_link, 1, p->live[p->links[i].inc].id);
-		sqlite3_bind_int64(ins_link, 2, p->ent[p->links[i].ent].id);
+		sqlite3_bind_int64(ins_link, 1, p->live[p->links[i].key >> 32].id);
+		sqlite3_bind_int64(ins_link, 2, p->ent[p->links[i].key & 0xffffffffu].id);
 		if (sqlite3_step(ins_link) != SQLITE_DONE)
 			goto out;
 	}
@@ -1290,15 +1329,6 @@ static void pass_release(struct pass *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static int ts_cmp(const void *x, const void *y)
-{
-	const struct ord *a = x, *b = y;
-
-	if (a->ts != b->ts)
-		return a->ts < b->ts ? -1 : 1;
-	return a->ix < b->ix ? -1 : a->ix > b->ix;
-}
-
 /* Step 1 for one row (of the query, or of the one for an unreadable row,
  * which has only the first five columns). */
 static int add_row(struct pass *p, sqlite3_stmt *rows, struct inc_extract *x, struct ord **ord,
@@ -1311,7 +1341,7 @@ static int add_row(struct pass *p, sqlite3_stmt *rows, struct inc_extract *x, st
 		return MM_ENOMEM;
 	o = &(*ord)[p->n_a];
 	rc = read_alert(p, rows, x, o);
-	if (rc == 0 && (o->rank != 1 || !o->ts))
+	if (rc == 0 && (o->key == 0 || o->key == UINT64_MAX || o->key == ts_key(0)))
 		*substituted = true;
 	return rc;
 }
@@ -1400,7 +1430,10 @@ static int pass_run(struct incident_db *db, int64_t window, int64_t lo, int64_t 
 	sqlite3_finalize(rows);
 	rows = NULL;
 	/* 2: assign in time order */
-	qsort(ord, p.n_a, sizeof(*ord), ord_cmp);
+	if (ord_sort(ord, p.n_a)) {
+		rc = MM_ENOMEM;
+		goto out;
+	}
 	for (i = 0; i < p.n_a; i++) {
 		rc = assign(&p, &p.a[ord[i].ix]);
 		if (rc)
@@ -1413,10 +1446,13 @@ static int pass_run(struct incident_db *db, int64_t window, int64_t lo, int64_t 
 		goto out;
 	if (substituted) {
 		for (i = 0; i < p.n_a; i++) {
-			ord[i].rank = 0;
-			ord[i].ts = p.a[ord[i].ix].ts;
+			ord[i].key = ts_key(p.a[i].ts);
+			ord[i].ix = (uint32_t)i;
 		}
-		qsort(ord, p.n_a, sizeof(*ord), ts_cmp);
+		if (ord_sort(ord, p.n_a)) {
+			rc = MM_ENOMEM;
+			goto out;
+		}
 	}
 	rc = finish(&p, ord);
 out:
