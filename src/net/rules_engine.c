@@ -119,9 +119,17 @@ struct group {
 	size_t npats, cap_pats;
 };
 
+/* Bounds a rule's ports and dsize can never match outside of, checked
+ * before the full verification (a port list counts by its hull). */
+struct rule_quick {
+	uint16_t sp_lo, sp_hi, dp_lo, dp_hi;
+	uint32_t ds_lo, ds_hi;
+};
+
 struct net_rules {
 	struct rule *rules;
 	size_t n, cap;
+	struct rule_quick *quick;	/* n entries */
 	struct rule_names flowbits;
 	struct group g[NSLOTS][2];
 	bool slot_used[NSLOTS];
@@ -514,9 +522,10 @@ static size_t rule_slots(const struct rule *r, unsigned *out)
 	if (r->point == RP_STREAM) {
 		out[n++] = SLOT_STREAM;
 	} else if (r->point == RP_PACKET) {
-		if (r->ipproto == 0 || r->ipproto == 6)
+		/* ip_proto:41 and the like never see a TCP or UDP packet */
+		if ((r->ipproto == 0 || r->ipproto == 6) && rule_range_match(&r->ip_proto, 6))
 			out[n++] = SLOT_PKT_TCP;
-		if (r->ipproto == 0 || r->ipproto == 17)
+		if ((r->ipproto == 0 || r->ipproto == 17) && rule_range_match(&r->ip_proto, 17))
 			out[n++] = SLOT_PKT_UDP;
 		if (r->ipproto != 6 && r->ipproto != 17)
 			out[n++] = SLOT_PKT_OTHER;
@@ -933,9 +942,74 @@ static int index_flags(const struct net_rules *rs, struct group *g)
 	return 0;
 }
 
+/* The hull of the ports a port expression can match; false: any. */
+static bool port_hull(const struct rule_addr *a, uint16_t *lo, uint16_t *hi)
+{
+	if (a->neg || a->kind == 0)
+		return false;
+	if (a->kind == 1) {
+		*lo = a->lo;
+		*hi = a->hi;
+		return true;
+	}
+	bool any = false;
+	uint16_t l = 65535, h = 0;
+	for (size_t i = 0; i < a->nkids; i++) {
+		uint16_t kl, kh;
+		if (a->kids[i].neg)
+			continue;
+		if (!port_hull(&a->kids[i], &kl, &kh))
+			return false;
+		any = true;
+		l = MM_MIN(l, kl);
+		h = MM_MAX(h, kh);
+	}
+	if (!any)
+		return false;
+	*lo = l;
+	*hi = h;
+	return true;
+}
+
+static void quick_of(const struct rule *r, struct rule_quick *q)
+{
+	q->sp_lo = q->dp_lo = 0;
+	q->sp_hi = q->dp_hi = 65535;
+	q->ds_lo = 0;
+	q->ds_hi = UINT32_MAX;
+	if (!r->bidir) {
+		if (!port_hull(&r->sp, &q->sp_lo, &q->sp_hi)) {
+			q->sp_lo = 0;
+			q->sp_hi = 65535;
+		}
+		if (!port_hull(&r->dp, &q->dp_lo, &q->dp_hi)) {
+			q->dp_lo = 0;
+			q->dp_hi = 65535;
+		}
+	}
+	const struct rule_range *d = &r->dsize;
+	if (!d->set || d->lo < 0 || d->lo > 65535 || d->hi < 0 || d->hi > 65536)
+		return;
+	uint32_t lo = (uint32_t)d->lo, hi = (uint32_t)d->hi;
+	switch (d->cmp) {
+	case RC_EQ: q->ds_lo = lo; q->ds_hi = lo; break;
+	case RC_LT: if (lo == 0) { q->ds_lo = 1; q->ds_hi = 0; } else q->ds_hi = lo - 1; break;
+	case RC_GT: q->ds_lo = lo + 1; break;
+	case RC_LE: q->ds_hi = lo; break;
+	case RC_GE: q->ds_lo = lo; break;
+	case RC_RANGE: q->ds_lo = lo + 1; q->ds_hi = hi ? hi - 1 : 0; break;
+	default: break;
+	}
+}
+
 static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 {
 	int rc = 0;
+	rs->quick = malloc((rs->n ? rs->n : 1) * sizeof(*rs->quick));
+	if (!rs->quick)
+		return MM_ENOMEM;
+	for (size_t i = 0; i < rs->n; i++)
+		quick_of(&rs->rules[i], &rs->quick[i]);
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->rules[i];
 		unsigned slots[3];
@@ -1068,6 +1142,7 @@ void net_rules_free(struct net_rules *rs)
 	for (size_t i = 0; i < rs->n; i++)
 		rule_release(&rs->rules[i]);
 	free(rs->rules);
+	free(rs->quick);
 	for (size_t i = 0; i < rs->flowbits.n; i++)
 		free(rs->flowbits.v[i]);
 	free(rs->flowbits.v);
@@ -1770,8 +1845,15 @@ static void run_list(struct net_rules_state *s, struct app_ctx *ctx, struct view
 		     size_t n2)
 {
 	const struct rule *rules = s->r->rules;
+	const struct rule_quick *quick = s->r->quick;
 	if (ncand > 1)
 		qsort(cands, ncand, sizeof(*cands), cmp_u32);
+	const uint8_t *sa, *da;
+	uint16_t sp = 0, dp = 0;
+	bool ports = v->info != NULL;
+	if (ports)
+		addrs(v, &sa, &da, &sp, &dp);
+	uint32_t dsize = v->pkt ? (uint32_t)MM_MIN(v->pkt->payload_len, (size_t)UINT32_MAX) : 0;
 	size_t i = 0, a = 0, b = 0;
 	for (;;) {
 		uint32_t best = UINT32_MAX;
@@ -1798,6 +1880,11 @@ static void run_list(struct net_rules_state *s, struct app_ctx *ctx, struct view
 		} else {
 			b++;
 		}
+		const struct rule_quick *q = &quick[best];
+		if (ports && (sp < q->sp_lo || sp > q->sp_hi || dp < q->dp_lo || dp > q->dp_hi))
+			continue;
+		if (v->pkt && (dsize < q->ds_lo || dsize > q->ds_hi))
+			continue;
 		verify(s, ctx, &rules[best], v, frame);
 	}
 }

@@ -465,10 +465,16 @@ static void test_anchored_deferred(void **state)
 	net_rules_packet_flush(e.r, e.s);	/* nothing pending: no-op */
 	assert_string_equal(e.f.sids, "5,4");
 	reset(&e);
-	p.ip_proto = 41;
+	/* ip_proto: not a rule of TCP packets at all; on a protocol-41
+	 * packet only when the header says 41 */
+	p.ip_proto = 6;
 	p.payload_len = 0;
 	net_rules_packet(e.r, e.s, &e.ctx, &p);
-	p.ip_proto = 6;
+	assert_string_equal(e.f.sids, "");
+	e.info.proto = 41;
+	p.ip_proto = 41;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	p.ip_proto = 4;
 	net_rules_packet(e.r, e.s, &e.ctx, &p);
 	assert_string_equal(e.f.sids, "6");
 	env_close(&e);
@@ -495,6 +501,45 @@ static void test_ip_wide(void **state)
 	env_close(&e);
 }
 
+/* The port hull and dsize bounds checked before the full verification
+ * reject only what the rule could not match: a list with a hole, a
+ * bidirectional rule seen from the other side, a dsize range. */
+static void test_quick_bounds(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any [8000:8100,!8050] (msg:\"hull\"; dsize:<10; sid:1;)\n"
+		 "alert tcp any any <> any 8080 (msg:\"bidir\"; dsize:3<>6; sid:2;)\n");
+	struct net_packet_view p;
+	memset(&p, 0, sizeof(p));
+	p.dir = APP_TO_SERVER;
+	p.ttl = 64;
+	p.payload = (const uint8_t *)"abcdefghijklmnopqrstuvwxyz";
+	p.payload_len = 5;
+	e.info.dst_port = 8001;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "1");
+	reset(&e);
+	e.info.dst_port = 8050;	/* the hole */
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	e.info.dst_port = 9000;	/* outside */
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	e.info.dst_port = 8001;
+	p.payload_len = 10;	/* dsize:<10 */
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "");
+	/* 8080 is the client's port here: the <> rule still matches */
+	e.info.src_port = 8080;
+	e.info.dst_port = 443;
+	p.payload_len = 4;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	p.payload_len = 6;	/* 3<>6 is exclusive */
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "2");
+	env_close(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_ip_only),
 		cmocka_unit_test(test_anchored_deferred),
 		cmocka_unit_test(test_ip_wide),
+		cmocka_unit_test(test_quick_bounds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
