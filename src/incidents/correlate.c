@@ -29,6 +29,8 @@
 
 #include <math.h>
 
+#define INC_MMAP_SIZE "4294967296"	/* bytes of the store mapped for reading */
+
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS inc_state(name TEXT PRIMARY KEY, value INTEGER);"
 	"CREATE TABLE IF NOT EXISTS inc_entities(id INTEGER PRIMARY KEY, role INTEGER,"
@@ -95,11 +97,11 @@ int incident_db_open(struct incident_db **out, const char *path, struct mm_diag 
 		goto out;
 	}
 	sqlite3_busy_timeout(db->db, MM_STORE_BUSY_MS);
-	/* correlation reads the alerts in time order (random pages) and
-	 * writes several tables: a larger page cache and a mapped file keep
-	 * that from being I/O bound */
+	/* correlation writes several tables: a larger page cache; listings
+	 * and reports read alerts at random (by id): a mapped file (set aside
+	 * while correlating, which reads in order; see incident_db_correlate) */
 	inc_exec(db, "PRAGMA cache_size=-131072");
-	inc_exec(db, "PRAGMA mmap_size=4294967296");
+	inc_exec(db, "PRAGMA mmap_size=" INC_MMAP_SIZE);
 	if (inc_exec(db, "PRAGMA journal_mode=WAL") || inc_exec(db, "PRAGMA synchronous=NORMAL") ||
 	    inc_exec(db, schema)) {
 		rc = mm_diag_set(diag, MM_EIO, path, -1, -1, "cannot create the incident tables: %s",
@@ -1484,6 +1486,10 @@ int inc_correlate(struct incident_db *db, int64_t window_us, int64_t pass_max,
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
 	window = window_us > 0 ? window_us : (int64_t)INCIDENTS_WINDOW_DEFAULT * 1000000;
+	/* the pass reads the alerts once, in order, and writes through the
+	 * page cache: mapping the file brings no speed here, only a resident
+	 * size of the whole store (1M alerts: 0.93 GB against 0.31 GB) */
+	inc_exec(db, "PRAGMA mmap_size=0");
 	if (inc_exec(db, "BEGIN IMMEDIATE"))
 		goto out;
 	in_tx = true;
@@ -1526,6 +1532,7 @@ out:
 			    rc == MM_ENOMEM ? "out of memory" : sqlite3_errmsg(db->db));
 	if (in_tx)
 		inc_exec(db, "ROLLBACK");
+	inc_exec(db, "PRAGMA mmap_size=" INC_MMAP_SIZE);
 	return rc;
 }
 
