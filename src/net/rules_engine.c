@@ -95,8 +95,22 @@ struct anch {
 	uint32_t rule;
 };
 
+/* Rules that apply to one server (or client) port only are prefiltered
+ * by a database of their own, scanned only on flows with that port (as
+ * Suricata's port groups): the group's main database stays smaller, and
+ * binary-protocol patterns full of zero bytes (SMB, DCERPC, which slow
+ * Hyperscan down on all traffic) are only looked for where they apply. */
+struct group;
+struct psub {
+	uint16_t port;
+	uint8_t side;		/* 0: destination port, 1: source port */
+	struct group *g;
+};
+
 struct group {
 	hs_database_t *db;
+	struct psub *subs;	/* sorted by (side, port) */
+	size_t nsubs, cap_subs;
 	uint32_t *ids;		/* pattern id -> rule index */
 	size_t nids;
 	uint32_t *always;	/* rules without a fast pattern */
@@ -111,6 +125,7 @@ struct group {
 	size_t nanch, cap_anch;
 	uint16_t anch_at[257];	/* first byte -> first index in anch */
 	uint8_t anch_end;	/* largest hi */
+	bool is_sub;		/* a port subgroup (not split further) */
 	uint8_t anch_maxp[256];	/* first byte -> 1 + the largest start allowed, 0 none */
 	uint64_t *anch_pair;	/* bit (b0 << 8 | b1): an entry may start with b0 b1 */
 	/* build-time */
@@ -670,6 +685,66 @@ static void ipidx_release(struct ipidx *x)
 	free(x->wmax);
 }
 
+/* The hull of the ports a port expression can match; false: any. */
+static bool port_hull(const struct rule_addr *a, uint16_t *lo, uint16_t *hi)
+{
+	if (a->neg || a->kind == 0)
+		return false;
+	if (a->kind == 1) {
+		*lo = a->lo;
+		*hi = a->hi;
+		return true;
+	}
+	bool any = false;
+	uint16_t l = 65535, h = 0;
+	for (size_t i = 0; i < a->nkids; i++) {
+		uint16_t kl, kh;
+		if (a->kids[i].neg)
+			continue;
+		if (!port_hull(&a->kids[i], &kl, &kh))
+			return false;
+		any = true;
+		l = MM_MIN(l, kl);
+		h = MM_MAX(h, kh);
+	}
+	if (!any)
+		return false;
+	*lo = l;
+	*hi = h;
+	return true;
+}
+
+static void quick_of(const struct rule *r, struct rule_quick *q)
+{
+	q->sp_lo = q->dp_lo = 0;
+	q->sp_hi = q->dp_hi = 65535;
+	q->ds_lo = 0;
+	q->ds_hi = UINT32_MAX;
+	if (!r->bidir) {
+		if (!port_hull(&r->sp, &q->sp_lo, &q->sp_hi)) {
+			q->sp_lo = 0;
+			q->sp_hi = 65535;
+		}
+		if (!port_hull(&r->dp, &q->dp_lo, &q->dp_hi)) {
+			q->dp_lo = 0;
+			q->dp_hi = 65535;
+		}
+	}
+	const struct rule_range *d = &r->dsize;
+	if (!d->set || d->lo < 0 || d->lo > 65535 || d->hi < 0 || d->hi > 65536)
+		return;
+	uint32_t lo = (uint32_t)d->lo, hi = (uint32_t)d->hi;
+	switch (d->cmp) {
+	case RC_EQ: q->ds_lo = lo; q->ds_hi = lo; break;
+	case RC_LT: if (lo == 0) { q->ds_lo = 1; q->ds_hi = 0; } else q->ds_hi = lo - 1; break;
+	case RC_GT: q->ds_lo = lo + 1; break;
+	case RC_LE: q->ds_hi = lo; break;
+	case RC_GE: q->ds_lo = lo; break;
+	case RC_RANGE: q->ds_lo = lo + 1; q->ds_hi = hi ? hi - 1 : 0; break;
+	default: break;
+	}
+}
+
 /* For an anchored short content, the window [lo, hi) its match lies in. */
 static bool anchored(const struct rule_match *m, size_t n, uint8_t *lo, uint8_t *hi)
 {
@@ -788,6 +863,34 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 		if (!rc && m->nocase && fold[p[0]] >= 'a' && fold[p[0]] <= 'z')
 			rc = anch_push(g, p, n, true, lo, hi, idx, true);
 		return rc;
+	}
+	if (!g->is_sub) {
+		struct rule_quick q;
+		quick_of(r, &q);
+		if (q.dp_lo == q.dp_hi || q.sp_lo == q.sp_hi) {
+			uint8_t side = q.dp_lo == q.dp_hi ? 0 : 1;
+			uint16_t port = side == 0 ? q.dp_lo : q.sp_lo;
+			struct group *sg = NULL;
+			for (size_t i = 0; i < g->nsubs; i++)
+				if (g->subs[i].side == side && g->subs[i].port == port)
+					sg = g->subs[i].g;
+			if (!sg) {
+				if (g->nsubs == g->cap_subs) {
+					size_t nc = g->cap_subs ? g->cap_subs * 2 : 16;
+					struct psub *ns = realloc(g->subs, nc * sizeof(*ns));
+					if (!ns)
+						return MM_ENOMEM;
+					g->subs = ns;
+					g->cap_subs = nc;
+				}
+				sg = calloc(1, sizeof(*sg));
+				if (!sg)
+					return MM_ENOMEM;
+				sg->is_sub = true;
+				g->subs[g->nsubs++] = (struct psub){ port, side, sg };
+			}
+			return group_add_pattern(sg, r, idx);
+		}
 	}
 	if (g->npats == g->cap_pats) {
 		size_t nc = g->cap_pats ? g->cap_pats * 2 : 64;
@@ -942,64 +1045,83 @@ static int index_flags(const struct net_rules *rs, struct group *g)
 	return 0;
 }
 
-/* The hull of the ports a port expression can match; false: any. */
-static bool port_hull(const struct rule_addr *a, uint16_t *lo, uint16_t *hi)
+static int cmp_psub(const void *x, const void *y)
 {
-	if (a->neg || a->kind == 0)
-		return false;
-	if (a->kind == 1) {
-		*lo = a->lo;
-		*hi = a->hi;
-		return true;
-	}
-	bool any = false;
-	uint16_t l = 65535, h = 0;
-	for (size_t i = 0; i < a->nkids; i++) {
-		uint16_t kl, kh;
-		if (a->kids[i].neg)
-			continue;
-		if (!port_hull(&a->kids[i], &kl, &kh))
-			return false;
-		any = true;
-		l = MM_MIN(l, kl);
-		h = MM_MAX(h, kh);
-	}
-	if (!any)
-		return false;
-	*lo = l;
-	*hi = h;
-	return true;
+	const struct psub *a = x, *b = y;
+	if (a->side != b->side)
+		return a->side < b->side ? -1 : 1;
+	return (a->port > b->port) - (a->port < b->port);
 }
 
-static void quick_of(const struct rule *r, struct rule_quick *q)
+/* Compiles g's patterns (and its port subgroups') into Hyperscan
+ * databases, through the on-disk cache. */
+static int compile_group(struct net_rules *rs, struct group *g, struct mm_diag *diag)
 {
-	q->sp_lo = q->dp_lo = 0;
-	q->sp_hi = q->dp_hi = 65535;
-	q->ds_lo = 0;
-	q->ds_hi = UINT32_MAX;
-	if (!r->bidir) {
-		if (!port_hull(&r->sp, &q->sp_lo, &q->sp_hi)) {
-			q->sp_lo = 0;
-			q->sp_hi = 65535;
-		}
-		if (!port_hull(&r->dp, &q->dp_lo, &q->dp_hi)) {
-			q->dp_lo = 0;
-			q->dp_hi = 65535;
-		}
+	int rc;
+	if (g->nsubs)
+		qsort(g->subs, g->nsubs, sizeof(*g->subs), cmp_psub);
+	for (size_t i = 0; i < g->nsubs; i++) {
+		if (anch_index(g->subs[i].g))
+			return MM_ENOMEM;
+		rc = compile_group(rs, g->subs[i].g, diag);
+		if (rc)
+			return rc;
 	}
-	const struct rule_range *d = &r->dsize;
-	if (!d->set || d->lo < 0 || d->lo > 65535 || d->hi < 0 || d->hi > 65536)
-		return;
-	uint32_t lo = (uint32_t)d->lo, hi = (uint32_t)d->hi;
-	switch (d->cmp) {
-	case RC_EQ: q->ds_lo = lo; q->ds_hi = lo; break;
-	case RC_LT: if (lo == 0) { q->ds_lo = 1; q->ds_hi = 0; } else q->ds_hi = lo - 1; break;
-	case RC_GT: q->ds_lo = lo + 1; break;
-	case RC_LE: q->ds_hi = lo; break;
-	case RC_GE: q->ds_lo = lo; break;
-	case RC_RANGE: q->ds_lo = lo + 1; q->ds_hi = hi ? hi - 1 : 0; break;
-	default: break;
+	if (!g->npats)
+		return 0;
+	char cpath[4096];
+	bool cached = cache_path(rs, g, cpath, sizeof(cpath)) && cache_read(cpath, &g->db);
+	hs_error_t he = HS_SUCCESS;
+	hs_compile_error_t *ce = NULL;
+	if (!cached) {
+		unsigned *ids = malloc(g->npats * sizeof(*ids));
+		if (!ids)
+			return MM_ENOMEM;
+		for (size_t k = 0; k < g->npats; k++)
+			ids[k] = (unsigned)k;
+		he = hs_compile_multi((const char *const *)g->pats, g->flags, ids, (unsigned)g->npats,
+				      HS_MODE_BLOCK, NULL, &g->db, &ce);
+		free(ids);
+		if (he == HS_SUCCESS && cpath[0])
+			cache_write(cpath, g->db);
 	}
+	if (he != HS_SUCCESS) {
+		rc = mm_diag_set(diag, MM_EDEP, NULL, -1, -1, "hyperscan: %s",
+				 ce && ce->message ? ce->message : "compile failed");
+		hs_free_compile_error(ce);
+		return rc;
+	}
+	if (hs_alloc_scratch(g->db, &rs->proto_scratch) != HS_SUCCESS)
+		return mm_diag_set(diag, MM_ENOMEM, NULL, -1, -1, "hyperscan scratch");
+	for (size_t k = 0; k < g->npats; k++)
+		free(g->pats[k]);
+	free(g->pats);
+	free(g->flags);
+	g->pats = NULL;
+	g->flags = NULL;
+	return 0;
+}
+
+/* Frees what g owns (not g itself). */
+static void group_release(struct group *g)
+{
+	for (size_t i = 0; i < g->nsubs; i++) {
+		group_release(g->subs[i].g);
+		free(g->subs[i].g);
+	}
+	free(g->subs);
+	if (g->db)
+		hs_free_database(g->db);
+	for (size_t k = 0; g->pats && k < g->npats; k++)
+		free(g->pats[k]);
+	free(g->pats);
+	free(g->flags);
+	free(g->ids);
+	free(g->always);
+	free(g->by_flags);
+	free(g->ionly);
+	free(g->anch);
+	free(g->anch_pair);
 }
 
 static int build_groups(struct net_rules *rs, struct mm_diag *diag)
@@ -1099,38 +1221,9 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 			if ((s == SLOT_PKT_TCP || s == SLOT_PKT_UDP || s == SLOT_PKT_OTHER) && g->nalways &&
 			    index_flags(rs, g))
 				return MM_ENOMEM;
-			if (!g->npats)
-				continue;
-			char cpath[4096];
-			bool cached = cache_path(rs, g, cpath, sizeof(cpath)) && cache_read(cpath, &g->db);
-			hs_error_t he = HS_SUCCESS;
-			hs_compile_error_t *ce = NULL;
-			if (!cached) {
-				unsigned *ids = malloc(g->npats * sizeof(*ids));
-				if (!ids)
-					return MM_ENOMEM;
-				for (size_t k = 0; k < g->npats; k++)
-					ids[k] = (unsigned)k;
-				he = hs_compile_multi((const char *const *)g->pats, g->flags, ids,
-						      (unsigned)g->npats, HS_MODE_BLOCK, NULL, &g->db, &ce);
-				free(ids);
-				if (he == HS_SUCCESS && cpath[0])
-					cache_write(cpath, g->db);
-			}
-			if (he != HS_SUCCESS) {
-				rc = mm_diag_set(diag, MM_EDEP, NULL, -1, -1, "hyperscan: %s",
-						 ce && ce->message ? ce->message : "compile failed");
-				hs_free_compile_error(ce);
+			rc = compile_group(rs, g, diag);
+			if (rc)
 				return rc;
-			}
-			if (hs_alloc_scratch(g->db, &rs->proto_scratch) != HS_SUCCESS)
-				return mm_diag_set(diag, MM_ENOMEM, NULL, -1, -1, "hyperscan scratch");
-			for (size_t k = 0; k < g->npats; k++)
-				free(g->pats[k]);
-			free(g->pats);
-			free(g->flags);
-			g->pats = NULL;
-			g->flags = NULL;
 		}
 	return 0;
 }
@@ -1147,21 +1240,8 @@ void net_rules_free(struct net_rules *rs)
 		free(rs->flowbits.v[i]);
 	free(rs->flowbits.v);
 	for (unsigned s = 0; s < NSLOTS; s++)
-		for (int d = 0; d < 2; d++) {
-			struct group *g = &rs->g[s][d];
-			if (g->db)
-				hs_free_database(g->db);
-			for (size_t k = 0; g->pats && k < g->npats; k++)
-				free(g->pats[k]);
-			free(g->pats);
-			free(g->flags);
-			free(g->ids);
-			free(g->always);
-			free(g->by_flags);
-			free(g->ionly);
-			free(g->anch);
-			free(g->anch_pair);
-		}
+		for (int d = 0; d < 2; d++)
+			group_release(&rs->g[s][d]);
 	if (rs->proto_scratch)
 		hs_free_scratch(rs->proto_scratch);
 	ipidx_release(&rs->by_src);
@@ -1357,10 +1437,44 @@ static void anch_scan(struct net_rules_state *s, const struct group *g, const ui
  * whose new chunk starts there (anchored contents are looked for at the
  * start of both). */
 static void collect(struct net_rules_state *s, const struct group *g, const uint8_t *data, size_t len,
-		    size_t chunk_off)
+		    size_t chunk_off, bool ports, uint16_t sp, uint16_t dp);
+
+/* The port subgroup of g for (side, port), or NULL. */
+static const struct group *psub_find(const struct group *g, uint8_t side, uint16_t port)
+{
+	size_t lo = 0, hi = g->nsubs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct psub *p = &g->subs[mid];
+		if (p->side < side || (p->side == side && p->port < port))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < g->nsubs && g->subs[lo].side == side && g->subs[lo].port == port)
+		return g->subs[lo].g;
+	return NULL;
+}
+
+/* sp, dp: the ports of the buffer's direction; ports false (unknown):
+ * every port subgroup is scanned. */
+static void collect(struct net_rules_state *s, const struct group *g, const uint8_t *data, size_t len,
+		    size_t chunk_off, bool ports, uint16_t sp, uint16_t dp)
 {
 	if (!len)
 		return;
+	if (g->nsubs) {
+		if (ports) {
+			const struct group *a = psub_find(g, 0, dp), *b = psub_find(g, 1, sp);
+			if (a)
+				collect(s, a, data, len, chunk_off, false, 0, 0);
+			if (b)
+				collect(s, b, data, len, chunk_off, false, 0, 0);
+		} else {
+			for (size_t i = 0; i < g->nsubs; i++)
+				collect(s, g->subs[i].g, data, len, chunk_off, false, 0, 0);
+		}
+	}
 	if (g->nanch) {
 		anch_scan(s, g, data, len);
 		if (chunk_off && chunk_off < len)
@@ -1944,7 +2058,13 @@ static void packet_eval(const struct net_rules *r, struct net_rules_state *s, st
 	v.buf[RB_PAYLOAD].len = plen;
 	const struct group *g = &r->g[slot][p->dir];
 	if (!prescanned)
-		collect(s, g, pl, plen, 0);
+	{
+		const uint8_t *sa, *da;
+		uint16_t sport = 0, dport = 0;
+		if (fi)
+			addrs(&v, &sa, &da, &sport, &dport);
+		collect(s, g, pl, plen, 0, fi != NULL, sport, dport);
+	}
 	/* address-only rules are checked on the first packet of each
 	 * direction of a flow (as Suricata's IP-only engine does); those
 	 * keyed by an address list are looked up by the packet's addresses */
@@ -2023,6 +2143,11 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 	view_init(&v, ctx, dir);
 	struct rules_flow *fl = rules_flow_get(s, ctx, true);
 	v.app_proto = rules_flow_app_proto(fl);
+	const uint8_t *sa, *da;
+	uint16_t sp = 0, dp = 0;
+	bool ports = v.info != NULL;
+	if (ports)
+		addrs(&v, &sa, &da, &sp, &dp);
 	/* the window is the previous chunk's tail + this chunk, so that a
 	 * pattern cut between two segments is seen */
 	size_t tl = 0;
@@ -2047,9 +2172,9 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 	/* the whole window: a rule whose fast pattern lies in the tail may
 	 * still match across into this chunk */
 	if (win)
-		collect(s, g, win, tl + len, tl);
+		collect(s, g, win, tl + len, tl, ports, sp, dp);
 	else
-		collect(s, g, data, len, 0);
+		collect(s, g, data, len, 0, ports, sp, dp);
 	if (both) {
 		/* packet rules first (as without the deferral), then stream */
 		size_t np = 0, ns = 0;
@@ -2092,6 +2217,11 @@ void net_rules_tx(const struct net_rules *r, struct net_rules_state *s, struct a
 	if (!v.buf[NET_BUF_FILE_DATA].ptr)
 		v.buf[NET_BUF_FILE_DATA] = tx->buf[tx->dir == APP_TO_SERVER ? NET_BUF_HTTP_REQUEST_BODY
 								    : NET_BUF_HTTP_RESPONSE_BODY];
+	const uint8_t *sa, *da;
+	uint16_t sp = 0, dp = 0;
+	bool ports = v.info != NULL;
+	if (ports)
+		addrs(&v, &sa, &da, &sp, &dp);
 	/* tx rules without a fast pattern are in slot 0's always list */
 	for (unsigned b = 0; b < RB_COUNT; b++) {
 		if (b == RB_PAYLOAD || !r->slot_used[b])
@@ -2100,7 +2230,7 @@ void net_rules_tx(const struct net_rules *r, struct net_rules_state *s, struct a
 			derive(&v);
 		const struct group *g = &r->g[b][tx->dir];
 		if (v.buf[b].ptr)
-			collect(s, g, v.buf[b].ptr, v.buf[b].len, 0);
+			collect(s, g, v.buf[b].ptr, v.buf[b].len, 0, ports, sp, dp);
 	}
 	run(s, ctx, &v, tx->frame, r->g[0][tx->dir].always, r->g[0][tx->dir].nalways, NULL, 0);
 	mm_buf_release(&v.names);

@@ -540,6 +540,33 @@ static void test_quick_bounds(void **state)
 	env_close(&e);
 }
 
+/* Rules for one server or client port have a prefilter database of their
+ * own, scanned only on flows with that port: found there, in both stream
+ * directions, and not elsewhere. */
+static void test_port_groups(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any 445 (msg:\"dp\"; content:\"|00 00 00 01 ff|SMB\"; sid:1;)\n"
+		 "alert tcp any 445 -> any any (msg:\"sp\"; flow:to_client; content:\"|00 00 02|REPLY\"; sid:2;)\n"
+		 "alert tcp any any -> any any (msg:\"any\"; content:\"|00 00 00 01 ff|SMB\"; sid:3;)\n");
+	e.info.dst_port = 445;
+	stream_n(&e, APP_TO_SERVER, "xx\x00\x00\x00\x01\xffSMBr", 11);
+	stream_n(&e, APP_TO_CLIENT, "\x00\x00\x02REPLY", 8);
+	assert_string_equal(e.f.sids, "1,3,2");
+	env_close(&e);
+	env_open(&e,
+		 "alert tcp any any -> any 445 (msg:\"dp\"; content:\"|00 00 00 01 ff|SMB\"; sid:1;)\n"
+		 "alert tcp any 445 -> any any (msg:\"sp\"; flow:to_client; content:\"|00 00 02|REPLY\"; sid:2;)\n"
+		 "alert tcp any any -> any any (msg:\"any\"; content:\"|00 00 00 01 ff|SMB\"; sid:3;)\n");
+	e.info.dst_port = 139;
+	stream_n(&e, APP_TO_SERVER, "xx\x00\x00\x00\x01\xffSMBr", 11);
+	stream_n(&e, APP_TO_CLIENT, "\x00\x00\x02REPLY", 8);
+	assert_string_equal(e.f.sids, "3");
+	env_close(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,6 +580,7 @@ int main(void)
 		cmocka_unit_test(test_anchored_deferred),
 		cmocka_unit_test(test_ip_wide),
 		cmocka_unit_test(test_quick_bounds),
+		cmocka_unit_test(test_port_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
