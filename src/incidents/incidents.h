@@ -18,6 +18,11 @@
  *   inc_keys(key, incident_id, last_ts)   the latest incident of each
  *                                          correlation key
  *   inc_aliases(ip, host)                 addresses known to be a host
+ *   inc_fleet(incident_id, version, digest)
+ *                                          incident updates pushed to Redis
+ *   inc_collected(stable_id, received)    (central) stream records stored
+ *   inc_remote(store, incident_id, version, sensor, deleted, received, json)
+ *                                          (central) the sensors' incidents
  *
  * Correlation is incremental: incident_db_correlate() takes the alerts
  * added since the last call, in chunks, each chunk in time order, and puts
