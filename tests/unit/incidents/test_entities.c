@@ -175,24 +175,24 @@ static void test_map(void **state)
  * does, for ordinary and for odd alerts (values of the wrong type, string
  * evidence, tactics as a string, unreadable JSON). */
 static const char *const same_cases[] = {
-	"{\"rule\":{\"id\":\"r\",\"name\":\"MS17-010\",\"category\":\"exploit\"},"
+	("{\"rule\":{\"id\":\"r\",\"name\":\"MS17-010\",\"category\":\"exploit\"},"
 	"\"event\":{\"module\":\"net\"},\"source\":{\"ip\":\"198.51.100.9\"},"
-	"\"destination\":{\"ip\":\"192.0.2.5\",\"port\":445},\"host\":{\"name\":\"S1\"}}",
-	"{\"rule\":{\"id\":\"m\",\"category\":\"miner\"},\"network\":{\"protocol\":\"stratum\"},"
+	"\"destination\":{\"ip\":\"192.0.2.5\",\"port\":445},\"host\":{\"name\":\"S1\"}}"),
+	("{\"rule\":{\"id\":\"m\",\"category\":\"miner\"},\"network\":{\"protocol\":\"stratum\"},"
 	"\"event\":{\"module\":\"net\"},\"source\":{\"ip\":\"10.0.0.5\"},"
 	"\"destination\":{\"ip\":\"203.0.113.7\",\"port\":3333},"
 	"\"mamori\":{\"family\":\"xmrig\",\"evidence\":{\"pools\":[\"stratum+tcp://Pool.Example.net:443\"],"
-	"\"login\":\"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\"}}}",
-	"{\"rule\":{\"name\":\"task\"},\"threat\":{\"tactic\":{\"name\":[\"execution\",\"persistence\"]}},"
+	"\"login\":\"44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\"}}}"),
+	("{\"rule\":{\"name\":\"task\"},\"threat\":{\"tactic\":{\"name\":[\"execution\",\"persistence\"]}},"
 	"\"host\":{\"name\":\"WS05\"},\"user\":{\"name\":\"Bob\"},\"process\":{\"name\":\"PowerShell.exe\"},"
 	"\"file\":{\"hash\":{\"sha256\":\"AB12\"}},\"url\":{\"full\":\"http://evil.example.org:8080/x?y\"},"
 	"\"mamori\":{\"level\":\"high\",\"evidence\":{\"url\":\"https://a.example.com/p\",\"sni\":\"b.example.com.\","
-	"\"image\":\"alpine:latest\",\"deep\":[[{\"query\":\"c.example.net\"}]]}}}",
-	"{\"rule\":{\"name\":{\"x\":1},\"id\":\"fallback\",\"category\":[\"exploit\"]},"
+	"\"image\":\"alpine:latest\",\"deep\":[[{\"query\":\"c.example.net\"}]]}}}"),
+	("{\"rule\":{\"name\":{\"x\":1},\"id\":\"fallback\",\"category\":[\"exploit\"]},"
 	"\"host\":{\"name\":[\"h\"]},\"source\":{\"ip\":7},\"destination\":{\"ip\":null,\"port\":\"3333\"},"
-	"\"threat\":{\"tactic\":{\"name\":\"impact\"}},\"mamori\":{\"evidence\":\"wallet 44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\"}}",
-	"{\"event\":{\"module\":\"honeypot\"},\"source\":{\"ip\":\"198.51.100.1\"},\"host\":{\"name\":\"  \"},"
-	"\"mamori\":{\"evidence\":[1,true,null,{\"domain\":\"d.example.com\"}]}}",
+	"\"threat\":{\"tactic\":{\"name\":\"impact\"}},\"mamori\":{\"evidence\":\"wallet 44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A\"}}"),
+	("{\"event\":{\"module\":\"honeypot\"},\"source\":{\"ip\":\"198.51.100.1\"},\"host\":{\"name\":\"  \"},"
+	"\"mamori\":{\"evidence\":[1,true,null,{\"domain\":\"d.example.com\"}]}}"),
 	"[1,2]",
 	"\"text\"",
 	"{\"rule\":",
