@@ -604,7 +604,8 @@ static int fleet_one(struct fleet *f, struct redis_sink *s, sqlite3_stmt *inc, i
 	sqlite3_reset(f->put);
 	sqlite3_bind_int64(f->put, 1, id);
 	sqlite3_bind_int64(f->put, 2, version);
-	sqlite3_bind_text(f->put, 3, digest, -1, SQLITE_STATIC);
+	/* a deleted incident is marked so, and not looked at again */
+	sqlite3_bind_text(f->put, 3, inc ? digest : "deleted", -1, SQLITE_STATIC);
 	if (sqlite3_step(f->put) != SQLITE_DONE)
 		return MM_EIO;
 	if (inc)

@@ -412,6 +412,9 @@ static void test_incident_updates(void **state)
 	assert_int_equal(incidents_redis_push_incidents(url, spool, sensor, "s1", &ps, &d), 0);
 	assert_int_equal(ps.deleted, 2);
 	assert_int_equal(ps.updates, 2);
+	/* said once */
+	assert_int_equal(incidents_redis_push_incidents(url, spool, sensor, "s1", &ps, &d), 0);
+	assert_int_equal(ps.deleted + ps.updates + ps.unchanged, 0);
 	assert_int_equal(incidents_collect(url, central, &o, &st, &d), 0);
 	assert_int_equal(st.incidents, 4);
 	assert_int_equal(count(central, "SELECT count(*) FROM inc_remote WHERE deleted=1"), 2);
