@@ -32,6 +32,13 @@
  * its packet rules (net_rules_packet_defer) and when reassembly delivers
  * that very payload, one scan with a database holding both the stream and
  * the TCP packet fast patterns (SLOT_COMB) gives both candidate sets.
+ * Rules for a single server or client port go to a port subgroup of their
+ * group (struct psub) with its own database, scanned only on flows with
+ * that port; in the main databases, fast patterns with zero-byte runs are
+ * cut to their longest piece between the runs (zero_free()). Before the
+ * full verification, each candidate's port hull and dsize bounds (struct
+ * rule_quick) are checked; packet rules without a fast pattern are listed
+ * per TCP flags byte they can pass.
  *
  * Threading: struct net_rules is read-only after load and shared; each
  * input has its own struct net_rules_state (Hyperscan scratch, candidate
