@@ -37,7 +37,14 @@ sleep 0.3
 line dave 4 >> "$tmp/w.log"
 sleep 0.6
 # the store has the alerts while the watch still runs (live incidents)
-live=$("$MAMORI_BIN" alerts --db "$tmp/w.db" --format jsonl 2>/dev/null | grep -c '"user":{"name":"' || true)
+# (polled for up to 10 s: a loaded machine may delay the watch's next turn)
+tries=0
+while :; do
+	live=$("$MAMORI_BIN" alerts --db "$tmp/w.db" --format jsonl 2>/dev/null | grep -c '"user":{"name":"' || true)
+	[ "$live" -ge 4 ] || [ "$tries" -ge 50 ] && break
+	tries=$((tries + 1))
+	sleep 0.2
+done
 kill -INT "$pid"
 rc=0
 wait "$pid" || rc=$?
