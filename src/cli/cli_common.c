@@ -392,6 +392,52 @@ void cli_human_bytes(uint64_t n, char *buf, size_t len)
 		snprintf(buf, len, "%.1f %s", v, units[u]);
 }
 
+struct mm_output *cli_output_open(const char *cmd, const struct cli_env *env, bool deterministic,
+				  const char *output, const char *format,
+				  struct mm_alert_json_opts *jo)
+{
+	struct mm_output *out;
+	struct mm_sink sink;
+	FILE *f = stdout;
+	bool jsonl;
+	int rc;
+
+	if (output) {
+		f = fopen(output, "w");
+		if (!f) {
+			fprintf(stderr, "mamori %s: cannot write %s: %s\n", cmd, output,
+				strerror(errno));
+			return NULL;
+		}
+	}
+	memset(jo, 0, sizeof(*jo));
+	jo->ingested_us = deterministic ? 0 : mm_now_us();
+	jo->observer_version = MM_VERSION;
+	jo->default_host = deterministic ? NULL : env->host;
+	out = mm_output_new(jo);
+	if (!out) {
+		if (f != stdout)
+			fclose(f);
+		fprintf(stderr, "mamori: out of memory\n");
+		return NULL;
+	}
+	jsonl = format ? cli_parse_format(format) == 1 : !isatty(fileno(f));
+	rc = jsonl ? mm_sink_jsonl(&sink, f, f != stdout, MM_LEVEL_INFORMATIONAL, jo)
+		   : mm_sink_text(&sink, f, cli_use_color(f), MM_LEVEL_INFORMATIONAL);
+	if (rc) {
+		if (f != stdout)
+			fclose(f);
+	} else {
+		rc = mm_output_add(out, &sink);	/* the sink owns f now, added or not */
+	}
+	if (rc) {
+		fprintf(stderr, "mamori: out of memory\n");
+		mm_output_free(out);
+		return NULL;
+	}
+	return out;
+}
+
 int cli_store_out_open(struct cli_store_out *so, const char *cmd, const struct cli_env *env,
 		       const char *dbarg, bool no_db, const char *args, const char *redis_url,
 		       struct mm_output *out, const struct mm_alert_json_opts *jo)

@@ -88,6 +88,17 @@ int cli_parse_format(const char *s);
 void cli_human_bytes(uint64_t n, char *buf, size_t len);
 
 /*
+ * The alert output of a live mode: -o FILE (or standard output), text on
+ * a terminal unless format says ("text"/"jsonl"), JSON lines otherwise;
+ * *jo (kept by the output: it must outlive it) gets the ingest time,
+ * version and host (none with deterministic). Prints why and returns NULL
+ * on failure.
+ */
+struct mm_output *cli_output_open(const char *cmd, const struct cli_env *env, bool deterministic,
+				  const char *output, const char *format,
+				  struct mm_alert_json_opts *jo);
+
+/*
  * Where a command that produces alerts also writes them: the store (one
  * run record, its sink) and, with a Redis URL, the fleet stream (its spool
  * beside the store). Shared by the live modes (sniff, watch, honeypot).

@@ -327,7 +327,6 @@ static int honeypot_cmd(int argc, char **argv)
 	struct mm_output *out = NULL;
 	struct cli_store_out so;
 	struct mm_alert_json_opts jo;
-	struct mm_sink sink;
 	struct record_log rlog = { NULL, NULL, 0, NULL, 0 };
 	const char *docker[MAX_ADDRS], *confl[MAX_ADDRS];
 	size_t n_docker = 0, n_confl = 0;
@@ -336,7 +335,6 @@ static int honeypot_cmd(int argc, char **argv)
 	bool no_db = false, no_files = false;
 	struct payload_scan ps;
 	uint32_t duration_ms = 0;
-	FILE *fout = stdout;
 	int rc = CLI_EXIT_ERROR;
 	int opt;
 	uint64_t v;
@@ -452,29 +450,9 @@ static int honeypot_cmd(int argc, char **argv)
 	cfg.sensor = sensor ? sensor : common.deterministic ? "mamori-sensor" : env.host;
 	cfg.deterministic = common.deterministic;
 
-	if (output) {
-		fout = fopen(output, "w");
-		if (!fout) {
-			fprintf(stderr, "mamori honeypot: cannot write %s: %s\n", output, strerror(errno));
-			fout = stdout;
-			goto out;
-		}
-	}
-	memset(&jo, 0, sizeof(jo));
-	jo.ingested_us = common.deterministic ? 0 : mm_now_us();
-	jo.observer_version = MM_VERSION;
-	jo.default_host = common.deterministic ? NULL : env.host;
-	out = mm_output_new(&jo);
+	out = cli_output_open("honeypot", &env, common.deterministic, output, format, &jo);
 	if (!out)
 		goto out;
-	bool jsonl = format ? cli_parse_format(format) == 1 : !isatty(fileno(fout));
-	int sr = jsonl ? mm_sink_jsonl(&sink, fout, fout != stdout, MM_LEVEL_INFORMATIONAL, &jo)
-		       : mm_sink_text(&sink, fout, cli_use_color(fout), MM_LEVEL_INFORMATIONAL);
-	if (sr || mm_output_add(out, &sink)) {
-		fprintf(stderr, "mamori: out of memory\n");
-		goto out;
-	}
-	fout = NULL;
 
 	if (cli_store_out_open(&so, "honeypot", &env, db, no_db, replay, NULL, out, &jo))
 		goto out;
@@ -564,8 +542,6 @@ out:
 	payload_scan_close(&ps);
 	mm_output_free(out);
 	cli_store_out_close(&so, rc);
-	if (fout && fout != stdout)
-		fclose(fout);
 	if (rlog.f)
 		fclose(rlog.f);
 	cli_env_release(&env);

@@ -100,8 +100,6 @@ static int sniff_run(int argc, char **argv)
 	struct mm_output *out = NULL;
 	struct mm_scan_ctx *ctx = NULL;
 	struct net_ctx *n = NULL;
-	FILE *fout = stdout;
-	struct mm_sink sink;
 	struct mm_alert_json_opts jo;
 	void *state = NULL;
 	int rc = CLI_EXIT_ERROR;
@@ -223,29 +221,9 @@ static int sniff_run(int argc, char **argv)
 		}
 	}
 
-	if (output) {
-		fout = fopen(output, "w");
-		if (!fout) {
-			fprintf(stderr, "mamori sniff: cannot write %s: %s\n", output, strerror(errno));
-			fout = stdout;
-			goto out;
-		}
-	}
-	memset(&jo, 0, sizeof(jo));
-	jo.ingested_us = common.deterministic ? 0 : mm_now_us();
-	jo.observer_version = MM_VERSION;
-	jo.default_host = common.deterministic ? NULL : env.host;
-	out = mm_output_new(&jo);
+	out = cli_output_open("sniff", &env, common.deterministic, output, format, &jo);
 	if (!out)
 		goto out;
-	bool jsonl = format ? cli_parse_format(format) == 1 : !isatty(fileno(fout));
-	int sr = jsonl ? mm_sink_jsonl(&sink, fout, fout != stdout, MM_LEVEL_INFORMATIONAL, &jo)
-		       : mm_sink_text(&sink, fout, cli_use_color(fout), MM_LEVEL_INFORMATIONAL);
-	if (sr || mm_output_add(out, &sink)) {
-		fprintf(stderr, "mamori: out of memory\n");
-		goto out;
-	}
-	fout = NULL;
 	if (log_types && mm_output_want_records(out, log_types)) {
 		fprintf(stderr, "mamori sniff: bad --log list\n");
 		goto out;
@@ -318,8 +296,6 @@ out:
 	mm_scan_ctx_free(ctx);
 	mm_output_free(out);
 	cli_store_out_close(&so, rc);
-	if (fout && fout != stdout)
-		fclose(fout);
 	if (pc)
 		pcap_close(pc);
 	cli_env_release(&env);

@@ -249,7 +249,6 @@ static int watch_run(int argc, char **argv)
 	struct mm_alert_json_opts jo;
 	struct mm_output *out = NULL;
 	struct mm_scan_ctx *ctx = NULL;
-	struct mm_sink sink;
 	const char *format = NULL, *db = NULL, *redis_url = NULL;
 	bool from_start = false, no_db = false;
 	struct cli_store_out so;
@@ -336,20 +335,8 @@ static int watch_run(int argc, char **argv)
 	}
 	if (mm_rule_report_problem_count(env.report))
 		cli_print_rule_problems(stderr, env.report, false);
-	memset(&jo, 0, sizeof(jo));
-	jo.ingested_us = common.deterministic ? 0 : mm_now_us();
-	jo.observer_version = MM_VERSION;
-	jo.default_host = common.deterministic ? NULL : env.host;
-	out = mm_output_new(&jo);
+	out = cli_output_open("watch", &env, common.deterministic, NULL, format, &jo);
 	if (!out)
-		goto out;
-	if (format ? cli_parse_format(format) == 1 : !isatty(STDOUT_FILENO)) {
-		if (mm_sink_jsonl(&sink, stdout, false, MM_LEVEL_INFORMATIONAL, &jo))
-			goto out;
-	} else if (mm_sink_text(&sink, stdout, cli_use_color(stdout), MM_LEVEL_INFORMATIONAL)) {
-		goto out;
-	}
-	if (mm_output_add(out, &sink))
 		goto out;
 	if (cli_store_out_open(&so, "watch", &env, db, no_db, argv[optind], redis_url, out, &jo))
 		goto out;
