@@ -36,60 +36,8 @@ if [ ! -s "$cap" ]; then
 	cap=$dir/mix.pcap
 	if [ ! -s "$cap" ]; then
 		"$py" "$repo/tests/gen/gen_netrules.py" "$dir/gen" >/dev/null
-		srcs="$dir/gen/content.pcap $dir/gen/state.pcap"
-		for f in $(find "$corpus/pcaps" -type f -name '*.pcap*' | sort); do
-			case "$f" in
-			*.pcapng)
-				editcap -F pcap "$f" "$dir/$(basename "$f").pcap" 2>/dev/null || continue
-				srcs="$srcs $dir/$(basename "$f").pcap" ;;
-			*) srcs="$srcs $f" ;;
-			esac
-		done
-		# shellcheck disable=SC2086
-		"$py" - "$cap" "$mb" $srcs <<'PY'
-import struct, sys
-out, mb, srcs = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-frames = []
-for s in srcs:
-    d = open(s, "rb").read()
-    if len(d) < 24:
-        continue
-    magic = struct.unpack("<I", d[:4])[0]
-    if magic not in (0xa1b2c3d4, 0xa1b23c4d) or struct.unpack("<I", d[20:24])[0] != 1:
-        continue
-    nano = magic == 0xa1b23c4d
-    o, base = 24, None
-    while o + 16 <= len(d):
-        sec, frac, cap, ln = struct.unpack("<IIII", d[o:o + 16])
-        b = d[o + 16:o + 16 + cap]
-        o += 16 + cap
-        if len(b) < cap:
-            break
-        t = sec + frac / (1e9 if nano else 1e6)
-        base = t if base is None else base
-        t = min(max(t - base, 0.0), 3600.0)
-        ipoff = 14 if len(b) >= 34 and b[12:14] == b"\x08\x00" else -1
-        frames.append((t, b, ipoff, ln))
-frames.sort(key=lambda x: x[0])
-span = max(f[0] for f in frames) + 1.0
-with open(out, "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 262144, 1))
-    total, k = 0, 0
-    while total < mb * 1024 * 1024:
-        x1, x2 = (k >> 8) & 0xff, k & 0xff
-        for t, b, ipoff, ln in frames:
-            if ipoff >= 0:
-                bb = bytearray(b)
-                for a in (ipoff + 12, ipoff + 16):
-                    bb[a + 1] ^= x1
-                    bb[a + 2] ^= x2
-                b = bytes(bb)
-            tt = 1700000000 + k * span + t
-            f.write(struct.pack("<IIII", int(tt), int((tt % 1) * 1e6), len(b), ln))
-            f.write(b)
-            total += len(b) + 16
-        k += 1
-PY
+		"$py" "$here/pcap_mix.py" "$cap" "$mb" "$dir" "$dir/gen/content.pcap" \
+			"$dir/gen/state.pcap" "$corpus/pcaps" >/dev/null
 	fi
 fi
 size=$(stat -c %s "$cap")
