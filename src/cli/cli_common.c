@@ -266,6 +266,36 @@ int cli_existing_store(const char *cmd, const struct mm_config *cfg, const char 
 	return 0;
 }
 
+int cli_incident_db(const char *cmd, const struct cli_common *common, const char *dbarg,
+		    int64_t *window, struct incident_db **out)
+{
+	struct cli_env env;
+	struct mm_diag d;
+	char path[4096];
+	int rc;
+
+	*out = NULL;
+	memset(&env, 0, sizeof(env));
+	rc = cli_config_load(&env, common);
+	if (rc == 0) {
+		if (*window < 0)
+			*window = mm_config_get_int(env.config, INCIDENTS_WINDOW_KEY,
+						    INCIDENTS_WINDOW_DEFAULT);
+		rc = cli_existing_store(cmd, env.config, dbarg, path, sizeof(path), &dbarg);
+	}
+	cli_env_release(&env);
+	if (rc)
+		return rc;
+	mm_diag_init(&d);
+	rc = incident_db_open(out, dbarg, &d);
+	if (rc) {
+		fprintf(stderr, "mamori %s: %s: %s\n", cmd, dbarg,
+			d.reason[0] ? d.reason : mm_strerror(rc));
+		return CLI_EXIT_ERROR;
+	}
+	return 0;
+}
+
 int cli_default_db(char *buf, size_t n)
 {
 	const char *xdg = getenv("XDG_DATA_HOME");

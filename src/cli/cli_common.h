@@ -75,6 +75,16 @@ int cli_default_db(char *buf, size_t n);
  */
 int cli_existing_store(const char *cmd, const struct mm_config *cfg, const char *dbarg,
 		       char *buf, size_t n, const char **out);
+struct incident_db;
+/*
+ * The incident database of a reading command (incidents, report, export):
+ * loads the configuration (-c, --set), finds the existing store
+ * (cli_existing_store), sets *window from incidents.window when it is < 0,
+ * and opens it. Prints why and returns the exit status on failure; 0 and
+ * *out on success (close with incident_db_close).
+ */
+int cli_incident_db(const char *cmd, const struct cli_common *common, const char *dbarg,
+		    int64_t *window, struct incident_db **out);
 /* "~/x" -> "$HOME/x"; other paths copied. */
 int cli_expand_home(const char *in, char *buf, size_t n);
 /* "64k", "16M", "2G", plain bytes. */

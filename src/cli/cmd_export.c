@@ -64,17 +64,14 @@ static int put(const char *path, const struct mm_buf *b)
 static int export_run(int argc, char **argv)
 {
 	struct cli_common common;
-	struct cli_env env;
 	struct incident_db *db = NULL;
 	struct mm_diag d;
 	struct mm_buf out;
 	const char *dbarg = NULL, *stix = NULL, *layer = NULL;
-	char db_path[4096];
-	int64_t since = 0, window;
+	int64_t since = 0, window = -1;
 	int opt, rc, status = CLI_EXIT_ERROR;
 
 	memset(&common, 0, sizeof(common));
-	memset(&env, 0, sizeof(env));
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:", export_opts, NULL)) != -1) {
 		int c = cli_common_option(&common, opt, optarg);
@@ -112,21 +109,12 @@ static int export_run(int argc, char **argv)
 			export_usage);
 		return CLI_EXIT_USAGE;
 	}
-	rc = cli_config_load(&env, &common);
-	if (rc) {
-		cli_env_release(&env);
-		return rc;
-	}
-	window = mm_config_get_int(env.config, INCIDENTS_WINDOW_KEY, INCIDENTS_WINDOW_DEFAULT);
-	rc = cli_existing_store("export", env.config, dbarg, db_path, sizeof(db_path), &dbarg);
-	cli_env_release(&env);
+	rc = cli_incident_db("export", &common, dbarg, &window, &db);
 	if (rc)
 		return rc;
 	mm_buf_init(&out, 512u << 20);
 	mm_diag_init(&d);
-	rc = incident_db_open(&db, dbarg, &d);
-	if (rc == 0)
-		rc = incident_db_correlate(db, window * 1000000, NULL, &d);
+	rc = incident_db_correlate(db, window * 1000000, NULL, &d);
 	if (rc) {
 		fprintf(stderr, "mamori export: %s: %s\n", dbarg, d.reason[0] ? d.reason : mm_strerror(rc));
 		goto out;

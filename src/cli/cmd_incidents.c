@@ -69,13 +69,11 @@ static int print_json(void *arg, const char *json, size_t len)
 static int incidents_run(int argc, char **argv)
 {
 	struct cli_common common;
-	struct cli_env env;
 	struct incident_db *db = NULL;
 	struct incidents_stats stats;
 	struct mm_diag d;
 	struct mm_buf text;
 	const char *dbarg = NULL, *format = NULL;
-	char db_path[4096];
 	int64_t since = 0, window = -1;
 	uint64_t v;
 	int min_score = 0, opt, rc, status = CLI_EXIT_ERROR;
@@ -84,7 +82,6 @@ static int incidents_run(int argc, char **argv)
 	size_t n_aliases = 0, i;
 
 	memset(&common, 0, sizeof(common));
-	memset(&env, 0, sizeof(env));
 	mm_buf_init(&text, 256u << 20);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "c:", incidents_opts, NULL)) != -1) {
@@ -149,23 +146,10 @@ static int incidents_run(int argc, char **argv)
 			incidents_usage);
 		return CLI_EXIT_USAGE;
 	}
-	rc = cli_config_load(&env, &common);
-	if (rc) {
-		cli_env_release(&env);
-		return rc;
-	}
-	if (window < 0)
-		window = mm_config_get_int(env.config, INCIDENTS_WINDOW_KEY, INCIDENTS_WINDOW_DEFAULT);
-	rc = cli_existing_store("incidents", env.config, dbarg, db_path, sizeof(db_path), &dbarg);
-	cli_env_release(&env);
+	rc = cli_incident_db("incidents", &common, dbarg, &window, &db);
 	if (rc)
 		return rc;
 	mm_diag_init(&d);
-	rc = incident_db_open(&db, dbarg, &d);
-	if (rc) {
-		fprintf(stderr, "mamori incidents: %s: %s\n", dbarg, d.reason[0] ? d.reason : mm_strerror(rc));
-		return CLI_EXIT_ERROR;
-	}
 	for (i = 0; i < n_aliases; i++) {
 		char *eq = strchr(aliases[i], '=');
 
