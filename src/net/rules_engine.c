@@ -114,10 +114,25 @@ struct psub {
 	struct group *g;
 };
 
+/* Payload rules of an application protocol (`alert dns`, `alert smb`,
+ * ...) can only match on flows of that protocol (proto_match()), so their
+ * fast patterns go to a database of their own, scanned only on such flows:
+ * the main payload databases, scanned on every byte of TCP and UDP, hold
+ * the protocol-less rules only (ET Open, to-server stream + packet: 726 ->
+ * 546 patterns; standalone hs_scan of the main database 0.59 -> 0.39
+ * ns/byte). */
+struct asub {
+	const char *app;
+	struct group *g;
+};
+
 struct group {
 	hs_database_t *db;
 	struct psub *subs;	/* sorted by (side, port) */
 	size_t nsubs, cap_subs;
+	struct asub *asubs;	/* app_split groups: by application protocol */
+	size_t nasubs, cap_asubs;
+	bool app_split;		/* a payload group: protocol rules to asubs */
 	uint32_t *ids;		/* pattern id -> rule index */
 	size_t nids;
 	uint32_t *always;	/* rules without a fast pattern */
@@ -906,6 +921,28 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 			rc = anch_push(g, p, n, true, lo, hi, idx, true);
 		return rc;
 	}
+	if (g->app_split && r->app_proto) {
+		struct group *sg = NULL;
+		for (size_t i = 0; i < g->nasubs; i++)
+			if (!strcmp(g->asubs[i].app, r->app_proto))
+				sg = g->asubs[i].g;
+		if (!sg) {
+			if (g->nasubs == g->cap_asubs) {
+				size_t nc = g->cap_asubs ? g->cap_asubs * 2 : 8;
+				struct asub *na = realloc(g->asubs, nc * sizeof(*na));
+				if (!na)
+					return MM_ENOMEM;
+				g->asubs = na;
+				g->cap_asubs = nc;
+			}
+			sg = calloc(1, sizeof(*sg));
+			if (!sg)
+				return MM_ENOMEM;
+			sg->is_sub = true;
+			g->asubs[g->nasubs++] = (struct asub){ r->app_proto, sg };
+		}
+		return group_add_pattern(sg, r, idx);
+	}
 	if (!g->is_sub) {
 		struct rule_quick q;
 		quick_of(r, &q);
@@ -1104,10 +1141,11 @@ static int compile_group(struct net_rules *rs, struct group *g, struct mm_diag *
 	int rc;
 	if (g->nsubs)
 		qsort(g->subs, g->nsubs, sizeof(*g->subs), cmp_psub);
-	for (size_t i = 0; i < g->nsubs; i++) {
-		if (anch_index(g->subs[i].g))
+	for (size_t i = 0; i < g->nsubs + g->nasubs; i++) {
+		struct group *sg = i < g->nsubs ? g->subs[i].g : g->asubs[i - g->nsubs].g;
+		if (anch_index(sg))
 			return MM_ENOMEM;
-		rc = compile_group(rs, g->subs[i].g, diag);
+		rc = compile_group(rs, sg, diag);
 		if (rc)
 			return rc;
 	}
@@ -1154,6 +1192,11 @@ static void group_release(struct group *g)
 		free(g->subs[i].g);
 	}
 	free(g->subs);
+	for (size_t i = 0; i < g->nasubs; i++) {
+		group_release(g->asubs[i].g);
+		free(g->asubs[i].g);
+	}
+	free(g->asubs);
 	if (g->db)
 		hs_free_database(g->db);
 	for (size_t k = 0; g->pats && k < g->npats; k++)
@@ -1176,6 +1219,10 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 		return MM_ENOMEM;
 	for (size_t i = 0; i < rs->n; i++)
 		quick_of(&rs->rules[i], &rs->quick[i]);
+	static const unsigned payload_slots[] = { SLOT_COMB, SLOT_STREAM, SLOT_PKT_TCP, SLOT_PKT_UDP,
+						  SLOT_PKT_OTHER };
+	for (size_t k = 0; k < MM_ARRAY_SIZE(payload_slots); k++)
+		rs->g[payload_slots[k]][0].app_split = rs->g[payload_slots[k]][1].app_split = true;
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct rule *r = &rs->rules[i];
 		unsigned slots[3];
@@ -1477,11 +1524,19 @@ static void anch_scan(struct net_rules_state *s, const struct group *g, const ui
 	}
 }
 
+/* Where a buffer is from: its ports (ports false: unknown) and up to two
+ * application protocols (NULL: none). */
+struct scan_at {
+	bool ports;
+	uint16_t sp, dp;
+	const char *app[2];
+};
+
 /* The prefilter of g on data; chunk_off > 0: data is a stream window
  * whose new chunk starts there (anchored contents are looked for at the
  * start of both). */
 static void collect(struct net_rules_state *s, const struct group *g, const uint8_t *data, size_t len,
-		    size_t chunk_off, bool ports, uint16_t sp, uint16_t dp);
+		    size_t chunk_off, const struct scan_at *at);
 
 /* The port subgroup of g for (side, port), or NULL. */
 static const struct group *psub_find(const struct group *g, uint8_t side, uint16_t port)
@@ -1500,24 +1555,31 @@ static const struct group *psub_find(const struct group *g, uint8_t side, uint16
 	return NULL;
 }
 
-/* sp, dp: the ports of the buffer's direction; ports false (unknown):
- * every port subgroup is scanned. */
+/* at->sp, dp: the ports of the buffer's direction; unknown ports: every
+ * port subgroup is scanned. An application subgroup is scanned when one
+ * of at->app names its protocol (its rules fail on any other flow). */
 static void collect(struct net_rules_state *s, const struct group *g, const uint8_t *data, size_t len,
-		    size_t chunk_off, bool ports, uint16_t sp, uint16_t dp)
+		    size_t chunk_off, const struct scan_at *at)
 {
+	static const struct scan_at none = { false, 0, 0, { NULL, NULL } };
 	if (!len)
 		return;
 	if (g->nsubs) {
-		if (ports) {
-			const struct group *a = psub_find(g, 0, dp), *b = psub_find(g, 1, sp);
+		if (at->ports) {
+			const struct group *a = psub_find(g, 0, at->dp), *b = psub_find(g, 1, at->sp);
 			if (a)
-				collect(s, a, data, len, chunk_off, false, 0, 0);
+				collect(s, a, data, len, chunk_off, &none);
 			if (b)
-				collect(s, b, data, len, chunk_off, false, 0, 0);
+				collect(s, b, data, len, chunk_off, &none);
 		} else {
 			for (size_t i = 0; i < g->nsubs; i++)
-				collect(s, g->subs[i].g, data, len, chunk_off, false, 0, 0);
+				collect(s, g->subs[i].g, data, len, chunk_off, &none);
 		}
+	}
+	for (size_t i = 0; i < g->nasubs; i++) {
+		const char *app = g->asubs[i].app;
+		if ((at->app[0] && !strcmp(at->app[0], app)) || (at->app[1] && !strcmp(at->app[1], app)))
+			collect(s, g->asubs[i].g, data, len, chunk_off, &none);
 	}
 	if (g->nanch) {
 		anch_scan(s, g, data, len);
@@ -2104,10 +2166,10 @@ static void packet_eval(const struct net_rules *r, struct net_rules_state *s, st
 	if (!prescanned)
 	{
 		const uint8_t *sa, *da;
-		uint16_t sport = 0, dport = 0;
+		struct scan_at at = { fi != NULL, 0, 0, { p->app_proto, NULL } };
 		if (fi)
-			addrs(&v, &sa, &da, &sport, &dport);
-		collect(s, g, pl, plen, 0, fi != NULL, sport, dport);
+			addrs(&v, &sa, &da, &at.sp, &at.dp);
+		collect(s, g, pl, plen, 0, &at);
 	}
 	/* address-only rules are checked on the first packet of each
 	 * direction of a flow (as Suricata's IP-only engine does); those
@@ -2215,10 +2277,12 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 	const struct group *g = both ? &r->g[SLOT_COMB][dir] : &r->g[SLOT_STREAM][dir];
 	/* the whole window: a rule whose fast pattern lies in the tail may
 	 * still match across into this chunk */
+	/* the packet's protocol for its rules, the flow's for stream ones */
+	struct scan_at at = { ports, sp, dp, { v.app_proto, both ? s->pend_pv.app_proto : NULL } };
 	if (win)
-		collect(s, g, win, tl + len, tl, ports, sp, dp);
+		collect(s, g, win, tl + len, tl, &at);
 	else
-		collect(s, g, data, len, 0, ports, sp, dp);
+		collect(s, g, data, len, 0, &at);
 	if (both) {
 		/* packet rules first (as without the deferral), then stream */
 		size_t np = 0, ns = 0;
@@ -2273,8 +2337,9 @@ void net_rules_tx(const struct net_rules *r, struct net_rules_state *s, struct a
 		if (b >= NET_BUF_COUNT)
 			derive(&v);
 		const struct group *g = &r->g[b][tx->dir];
+		struct scan_at at = { ports, sp, dp, { v.app_proto, NULL } };
 		if (v.buf[b].ptr)
-			collect(s, g, v.buf[b].ptr, v.buf[b].len, 0, ports, sp, dp);
+			collect(s, g, v.buf[b].ptr, v.buf[b].len, 0, &at);
 	}
 	run(s, ctx, &v, tx->frame, r->g[0][tx->dir].always, r->g[0][tx->dir].nalways, NULL, 0);
 	mm_buf_release(&v.names);

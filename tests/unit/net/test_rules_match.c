@@ -567,6 +567,60 @@ static void test_port_groups(void **state)
 	env_close(&e);
 }
 
+/* Payload rules of an application protocol have a prefilter database of
+ * their own, scanned only on flows of that protocol: a stream rule once a
+ * packet names the flow's protocol, a packet rule by its packet's protocol
+ * (also in the combined stream + packet scan, where the flow's protocol
+ * and the packet's differ), and never on other flows. */
+static void test_app_groups(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert smb any any -> any any (msg:\"smb\"; content:\"|ff|SMBr\"; sid:1;)\n"
+		 "alert dns any any -> any any (msg:\"dns\"; content:\"QUERYX\"; sid:2;)\n"
+		 "alert tcp any any -> any any (msg:\"tcp\"; content:\"SMBr\"; sid:3;)\n"
+		 "alert ftp any any -> any any (msg:\"ftp\"; content:\"ftpcmd\"; sid:4;)\n");
+	e.info.dst_port = 445;
+	stream_n(&e, APP_TO_SERVER, "xx\xffSMBr", 7);
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	struct net_packet_view p;
+	memset(&p, 0, sizeof(p));
+	p.dir = APP_TO_SERVER;
+	p.ttl = 64;
+	p.ip_proto = 6;
+	p.established = true;
+	p.app_proto = "smb";
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	stream_n(&e, APP_TO_SERVER, "yy\xffSMBr", 7);
+	assert_string_equal(e.f.sids, "1,3");
+	reset(&e);
+	/* combined scan: packet of protocol dns on a flow marked smb */
+	static const uint8_t pl[] = "QUERYX ftpcmd";
+	p.app_proto = "dns";
+	p.payload = pl;
+	p.payload_len = sizeof(pl) - 1;
+	net_rules_packet_defer(e.r, e.s, &e.ctx, &p);
+	net_rules_stream(e.r, e.s, &e.ctx, APP_TO_SERVER, pl, sizeof(pl) - 1);
+	net_rules_packet_flush(e.r, e.s);
+	assert_int_equal(e.s->combined, 1);
+	assert_string_equal(e.f.sids, "2");
+	reset(&e);
+	/* UDP packets: by the packet's protocol only */
+	e.info.proto = 17;
+	p.ip_proto = 17;
+	p.app_proto = NULL;
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	p.app_proto = "ftp";
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "");
+	p.app_proto = "dns";
+	net_rules_packet(e.r, e.s, &e.ctx, &p);
+	assert_string_equal(e.f.sids, "2");
+	env_close(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_ip_wide),
 		cmocka_unit_test(test_quick_bounds),
 		cmocka_unit_test(test_port_groups),
+		cmocka_unit_test(test_app_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
