@@ -330,6 +330,25 @@ int mm_emit_alert(struct mm_scan_ctx *ctx, const struct mm_alert *a)
 	return rc;
 }
 
+/* A part left out for one of these reasons is left out again by every
+ * rescan of the same bytes under the same rules and configuration (the
+ * engines' ruleset_id covers their limits): the input counts as examined
+ * for --changed. Timeouts, errors, interrupts and unreadable parts may go
+ * differently next time. */
+static bool stable_partial(enum mm_skip why)
+{
+	switch (why) {
+	case MM_SKIP_TRUNCATED:
+	case MM_SKIP_CORRUPT:
+	case MM_SKIP_UNSUPPORTED:
+	case MM_SKIP_LIMIT:
+	case MM_SKIP_TOO_LARGE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void ctx_report(struct mm_scan_ctx *ctx, enum mm_skip why, bool partial,
 		       const char *fmt, va_list ap) MM_PRINTF(4, 0);
 
@@ -348,6 +367,8 @@ static void ctx_report(struct mm_scan_ctx *ctx, enum mm_skip why, bool partial,
 	if (partial) {
 		if (ctx->partials == 0)
 			ctx->first_partial = why;
+		if (!stable_partial(why))
+			ctx->partial_unstable = true;
 		ctx->partials++;
 		if (ctx->partials > MM_SCAN_PARTIAL_RECORDS)
 			return;
@@ -573,11 +594,12 @@ static void scan_one(void *arg, unsigned widx, void *p)
 		s->sum->partial++;
 		pthread_mutex_unlock(&s->lock);
 	}
-	if (!ctx.skipped && !ctx.partials) {
+	if (!ctx.skipped && !ctx.partials)
 		atomic_fetch_add(&s->examined, 1);
-		if (s->o.examined)
-			s->o.examined(s->o.changed_arg, &in, ei);
-	}
+	/* --changed: examined in part for stable reasons only is as good as
+	 * examined: a rescan would report the same (see stable_partial) */
+	if (!ctx.skipped && !ctx.partial_unstable && s->o.examined)
+		s->o.examined(s->o.changed_arg, &in, ei);
 out:
 	item_free(it);
 }

@@ -57,7 +57,10 @@ struct mm_scan_opts {
 	/* --changed: after an input is classified and routed, unchanged()
 	 * true skips it (counted as unchanged; engine is the index of the
 	 * owning engine in engines); examined() is called for every input its
-	 * engine examined fully. May be NULL. Called from worker threads. */
+	 * engine examined fully, or in part only for reasons a rescan of the
+	 * same bytes under the same rules meets again (truncated, corrupt,
+	 * unsupported, limit reached, too large; not a timeout, error or
+	 * interrupt). May be NULL. Called from worker threads. */
 	bool (*unchanged)(void *arg, const struct mm_input *in, size_t engine);
 	void (*examined)(void *arg, const struct mm_input *in, size_t engine);
 	void *changed_arg;

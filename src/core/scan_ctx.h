@@ -37,6 +37,9 @@ struct mm_scan_ctx {
 	bool skipped;
 	uint32_t partials;
 	enum mm_skip first_partial;
+	/* some part was left for a reason a rescan of the same bytes under
+	 * the same rules might not meet (timeout, error, interrupt) */
+	bool partial_unstable;
 	uint64_t alerts;
 	char *owned_name;		/* live modes: copy of input_name */
 };

@@ -76,6 +76,11 @@ static int fake_scan(void *state, void *worker, const struct mm_input *in,
 		for (int i = 0; i < 5; i++)
 			mm_scan_partial(ctx, MM_SKIP_CORRUPT, "corrupt chunk %d", i);
 	}
+	/* a part left out at a limit (stable) or by a stall (not) */
+	if (strstr(buf, "CUTOFF"))
+		mm_scan_partial(ctx, MM_SKIP_LIMIT, "cut off at a limit");
+	if (strstr(buf, "STALL"))
+		mm_scan_partial(ctx, MM_SKIP_TIMEOUT, "a part timed out");
 	if (strstr(buf, "REFUSE"))
 		mm_scan_skip(ctx, MM_SKIP_UNSUPPORTED, "unsupported: the fake refuses it");
 	if (strstr(buf, "FAIL"))
@@ -385,6 +390,7 @@ static void test_interrupt(void **state)
 
 struct changed {
 	int unchanged_calls, examined_calls;
+	char examined[8][64];	/* base names, in order */
 };
 
 static bool is_unchanged(void *arg, const struct mm_input *in, size_t engine)
@@ -401,7 +407,12 @@ static void on_examined(void *arg, const struct mm_input *in, size_t engine)
 	struct changed *ch = arg;
 
 	assert_int_equal(engine, 0);
-	(void)in;
+	if (ch->examined_calls < 8) {
+		const char *b = strrchr(in->path, '/');
+
+		snprintf(ch->examined[ch->examined_calls], sizeof(ch->examined[0]), "%s",
+			 b ? b + 1 : in->path);
+	}
 	ch->examined_calls++;
 }
 
@@ -412,11 +423,12 @@ static void test_changed_callbacks(void **state)
 	struct mm_output *out = capture_output(&c);
 	struct mm_scan_opts o;
 	struct mm_scan *s;
-	struct changed ch = { 0, 0 };
+	struct changed ch;
 	char p[512];
 	const char *paths[] = { p };
 
 	(void)state;
+	memset(&ch, 0, sizeof(ch));
 	snprintf(p, sizeof(p), "%s/t", root);
 	base_opts(&o, paths, out);
 	o.threads = 1;	/* the callbacks above are not thread-safe */
@@ -431,9 +443,56 @@ static void test_changed_callbacks(void **state)
 	assert_int_equal(ch.unchanged_calls, 5);
 	assert_int_equal(sum->unchanged, 1);
 	/* evil is examined fully by the engine (and the empty file counted);
-	 * clean was left out */
-	assert_int_equal(ch.examined_calls, 1);
+	 * clean was left out; part lost corrupt chunks, which a rescan loses
+	 * again, so it is recorded as examined too (but not counted so) */
+	assert_int_equal(ch.examined_calls, 2);
+	/* in the walk's (directory) order */
+	assert_true((!strcmp(ch.examined[0], "a-evil.txt") && !strcmp(ch.examined[1], "c-part.txt")) ||
+		    (!strcmp(ch.examined[0], "c-part.txt") && !strcmp(ch.examined[1], "a-evil.txt")));
 	assert_int_equal(sum->examined, 2);
+	assert_int_equal(sum->partial, 1);
+	mm_output_free(out);
+	mm_buf_release(&c.text);
+	free(sum);
+}
+
+/* --changed and inputs examined in part: a part left out at a limit is
+ * left out again next time (recorded as examined); a part that timed out
+ * may not be (not recorded), also next to a stable one */
+static void test_changed_partial(void **state)
+{
+	struct mm_scan_summary *sum = calloc(1, sizeof(*sum));
+	struct capture c;
+	struct mm_output *out = capture_output(&c);
+	struct mm_scan_opts o;
+	struct mm_scan *s;
+	struct changed ch;
+	char p[512];
+	const char *paths[] = { p };
+
+	(void)state;
+	memset(&ch, 0, sizeof(ch));
+	snprintf(p, sizeof(p), "%s/u", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	puts_file("u/x-limit.txt", "this one was CUTOFF\n");
+	puts_file("u/y-stall.txt", "this one had a STALL\n");
+	puts_file("u/z-both.txt", "this one was CUTOFF and had a STALL\n");
+	base_opts(&o, paths, out);
+	o.threads = 1;
+	o.unchanged = is_unchanged;
+	o.examined = on_examined;
+	o.changed_arg = &ch;
+	s = mm_scan_new(&o);
+	assert_int_equal(mm_scan_run(s, sum), 0);
+	mm_scan_free(s);
+	assert_int_equal(ch.unchanged_calls, 3);
+	assert_int_equal(ch.examined_calls, 1);
+	assert_string_equal(ch.examined[0], "x-limit.txt");
+	assert_int_equal(sum->examined, 0);
+	assert_int_equal(sum->partial, 3);
+	/* counted by the first reason of each input */
+	assert_int_equal(sum->partial_by_reason[MM_SKIP_LIMIT], 2);
+	assert_int_equal(sum->partial_by_reason[MM_SKIP_TIMEOUT], 1);
 	mm_output_free(out);
 	mm_buf_release(&c.text);
 	free(sum);
@@ -547,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_max_size_and_timeout),
 		cmocka_unit_test(test_interrupt),
 		cmocka_unit_test(test_changed_callbacks),
+		cmocka_unit_test(test_changed_partial),
 		cmocka_unit_test(test_changed_before_open),
 		cmocka_unit_test(test_live_ctx),
 	};
