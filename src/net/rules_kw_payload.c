@@ -10,15 +10,22 @@
  * next occurrence when a later item fails (Suricata's semantics), within a
  * budget of MATCH_BUDGET steps per buffer so that hostile buffers cannot
  * make matching quadratic without bound (over budget counts as no match).
+ * A positive content or pcre that is not relative, in a rule without
+ * byte_extract variables, gives the same result (with the items after
+ * it) from any detection pointer: once it failed it is not tried again
+ * when an earlier content moves to its next occurrence (without this a
+ * rule of two absolute contents retried every pair of occurrences).
  *
- * The buffer is borrowed for the call; the pcre match data is made per call
- * (one small allocation) so that the rule set stays read-only and
- * shareable across threads.
+ * The buffer is borrowed for the call. The rule set stays read-only and
+ * shareable across threads: the pcre match context (the match limit) is
+ * made once and only read; the match data is one per thread (a
+ * thread-specific value freed when the thread ends).
  */
+#define _GNU_SOURCE	/* memmem */
 #include "core/compat.h"
 #include "net/rules.h"
 
-#include <ctype.h>
+#include <pthread.h>
 #include <string.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -36,6 +43,7 @@ struct mctx {
 	int budget;
 	size_t first_off, first_len;
 	bool have_first;
+	uint64_t failed;	/* items (< 64) known to fail from any position */
 };
 
 static int64_t num(const struct mctx *c, const struct rule_num *n)
@@ -43,33 +51,42 @@ static int64_t num(const struct mctx *c, const struct rule_num *n)
 	return n->var >= 0 ? c->vars[n->var] : n->v;
 }
 
+static uint8_t lower(uint8_t b)
+{
+	return b >= 'A' && b <= 'Z' ? (uint8_t)(b + 32) : b;
+}
+
+/* Ignoring ASCII case: candidates are the next occurrences of either case
+ * of the first byte (each found once by memchr, so linear in hl), then
+ * the rest is compared folded. */
+static const uint8_t *find_nocase(const uint8_t *h, size_t hl, const uint8_t *n, size_t nl)
+{
+	uint8_t a = lower(n[0]), b = a >= 'a' && a <= 'z' ? (uint8_t)(a - 32) : a;
+	const uint8_t *p = h, *end = h + hl - nl + 1, *x = NULL, *y = NULL;
+	bool xd = false, yd = a == b;
+	while (p < end) {
+		if (!xd && (!x || x < p) && !(x = memchr(p, a, (size_t)(end - p))))
+			xd = true;
+		if (!yd && (!y || y < p) && !(y = memchr(p, b, (size_t)(end - p))))
+			yd = true;
+		const uint8_t *c = xd ? (yd ? NULL : y) : (yd ? x : (x < y ? x : y));
+		if (!c)
+			return NULL;
+		size_t k = 1;
+		while (k < nl && lower(c[k]) == lower(n[k]))
+			k++;
+		if (k == nl)
+			return c;
+		p = c + 1;
+	}
+	return NULL;
+}
+
 static const uint8_t *find(const uint8_t *h, size_t hl, const uint8_t *n, size_t nl, bool nocase)
 {
 	if (nl == 0 || nl > hl)
 		return NULL;
-	if (!nocase) {
-		const uint8_t *p = h, *end = h + hl - nl + 1;
-		while (p < end) {
-			p = memchr(p, n[0], (size_t)(end - p));
-			if (!p)
-				return NULL;
-			if (!memcmp(p, n, nl))
-				return p;
-			p++;
-		}
-		return NULL;
-	}
-	int f = tolower(n[0]);
-	for (size_t i = 0; i + nl <= hl; i++) {
-		if (tolower(h[i]) != f)
-			continue;
-		size_t k = 1;
-		while (k < nl && tolower(h[i + k]) == tolower(n[k]))
-			k++;
-		if (k == nl)
-			return h + i;
-	}
-	return NULL;
+	return nocase ? find_nocase(h, hl, n, nl) : memmem(h, hl, n, nl);
 }
 
 /* Reads nbytes at off as a number (binary or string); false if out of
@@ -180,31 +197,59 @@ static bool match_content(struct mctx *c, unsigned i, size_t pos)
 	}
 }
 
+static pthread_once_t pcre_once = PTHREAD_ONCE_INIT;
+static pthread_key_t pcre_key;
+static bool pcre_key_ok;
+static pcre2_match_context *pcre_mc;
+
+static void pcre_md_free(void *md)
+{
+	pcre2_match_data_free(md);
+}
+
+static void pcre_init(void)
+{
+	pcre_key_ok = pthread_key_create(&pcre_key, pcre_md_free) == 0;
+	pcre_mc = pcre2_match_context_create(NULL);
+	if (pcre_mc)
+		pcre2_set_match_limit(pcre_mc, PCRE_MATCH_LIMIT);
+}
+
+/* This thread's match data, or NULL (out of memory). */
+static pcre2_match_data *pcre_md(void)
+{
+	pthread_once(&pcre_once, pcre_init);
+	if (!pcre_key_ok || !pcre_mc)
+		return NULL;
+	pcre2_match_data *md = pthread_getspecific(pcre_key);
+	if (!md) {
+		md = pcre2_match_data_create(3, NULL);
+		if (md && pthread_setspecific(pcre_key, md)) {
+			pcre2_match_data_free(md);
+			md = NULL;
+		}
+	}
+	return md;
+}
+
 static bool match_pcre(struct mctx *c, unsigned i, size_t pos)
 {
 	const struct rule_match *m = &c->r->m[i];
 	size_t start = m->relative ? pos : 0;
 	if (start > c->len)
 		return m->negated ? next_item(c, i, pos) : false;
-	pcre2_match_data *md = pcre2_match_data_create(3, NULL);
-	pcre2_match_context *mc = pcre2_match_context_create(NULL);
-	if (!md || !mc) {
-		pcre2_match_data_free(md);
-		pcre2_match_context_free(mc);
+	pcre2_match_data *md = pcre_md();
+	if (!md)
 		return false;
-	}
-	pcre2_set_match_limit(mc, PCRE_MATCH_LIMIT);
 	/* a relative pcre sees the buffer from the detection pointer on, so
 	 * that ^ anchors there (as in Suricata) */
-	int rc = pcre2_match(m->re, c->data + start, c->len - start, 0, 0, md, mc);
+	int rc = pcre2_match(m->re, c->data + start, c->len - start, 0, 0, md, pcre_mc);
 	size_t end = pos, off = 0;
 	if (rc > 0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 		off = start + ov[0];
 		end = start + ov[1];
 	}
-	pcre2_match_data_free(md);
-	pcre2_match_context_free(mc);
 	if (m->negated)
 		return rc > 0 ? false : next_item(c, i, pos);
 	if (rc <= 0)
@@ -296,9 +341,15 @@ static bool match_from(struct mctx *c, unsigned i, size_t pos)
 	const struct rule_match *m = &c->r->m[i];
 	switch (m->type) {
 	case RM_CONTENT:
-		return match_content(c, i, pos);
-	case RM_PCRE:
-		return match_pcre(c, i, pos);
+	case RM_PCRE: {
+		bool memo = i < 64 && !m->relative && !m->negated && c->r->nvars == 0;
+		if (memo && (c->failed >> i & 1))
+			return false;
+		bool ok = m->type == RM_CONTENT ? match_content(c, i, pos) : match_pcre(c, i, pos);
+		if (!ok && memo)
+			c->failed |= 1ull << i;
+		return ok;
+	}
 	case RM_ISDATAAT: {
 		int64_t at = (m->relative ? (int64_t)pos : 0) + num(c, &m->boff);
 		bool ok = at < (int64_t)c->len;
@@ -316,7 +367,7 @@ static bool match_from(struct mctx *c, unsigned i, size_t pos)
 bool rule_match_buffer(const struct rule *r, unsigned buf, const uint8_t *data, size_t len,
 		       int64_t *vars, size_t *match_off, size_t *match_len)
 {
-	struct mctx c = { r, buf, data, len, vars, MATCH_BUDGET, 0, 0, false };
+	struct mctx c = { r, buf, data, len, vars, MATCH_BUDGET, 0, 0, false, 0 };
 	unsigned first = r->nm;
 	for (unsigned k = 0; k < r->nm; k++)
 		if (r->m[k].buf == buf) {

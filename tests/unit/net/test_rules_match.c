@@ -97,7 +97,9 @@ static void test_content(void **state)
 		 "alert tcp any any -> any any (msg:\"backtrack\"; content:\"x=\"; content:\"1\"; within:1; sid:8;)\n"
 		 "alert tcp any any -> any 80 (msg:\"port\"; content:\"port-test\"; sid:9;)\n"
 		 "alert tcp any any -> any 81 (msg:\"port2\"; content:\"port-test\"; sid:10;)\n"
-		 "alert tcp any any -> any any (msg:\"split\"; content:\"user=\"; content:\"token=\"; distance:0; sid:11;)\n");
+		 "alert tcp any any -> any any (msg:\"split\"; content:\"user=\"; content:\"token=\"; distance:0; sid:11;)\n"
+		 "alert tcp any any -> any any (msg:\"nocase any\"; content:\"MiNer-X\"; nocase; sid:12;)\n"
+		 "alert tcp any any -> any any (msg:\"nocase digit\"; content:\"7zIP\"; nocase; sid:13;)\n");
 	stream(&e, APP_TO_SERVER, "{\"method\":\"mining.subscribe\"}");
 	assert_string_equal(e.f.sids, "1");
 	assert_string_equal(e.f.excerpt, "pkt_data:mining.subscribe");
@@ -142,6 +144,16 @@ static void test_content(void **state)
 	stream(&e, APP_TO_SERVER, "en=1 ");
 	stream(&e, APP_TO_SERVER, "more data");
 	assert_string_equal(e.f.sids, "11");
+	reset(&e);
+	/* nocase anywhere: candidates of both cases of the first byte, the
+	 * ones that fail before the one that fits */
+	stream(&e, APP_TO_SERVER, "mINEr-y Miner-Q mM MINER-x!");
+	assert_string_equal(e.f.sids, "12");
+	assert_string_equal(e.f.excerpt, "pkt_data:MINER-x");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "...................................................miner-");
+	stream(&e, APP_TO_SERVER, "7zi 7z1P 7ZiP");
+	assert_string_equal(e.f.sids, "13");
 	env_close(&e);
 }
 
