@@ -15,7 +15,8 @@ set -eu
 BUILD="build-essential cmake pkg-config git
 libyara-dev libpcap-dev libhyperscan-dev libpcre2-dev libyaml-dev libjansson-dev
 libhttp-parser-dev libevent-dev libsqlite3-dev libarchive-dev libgmime-3.0-dev
-libidn2-dev libpsl-dev libhiredis-dev libssl-dev zlib1g-dev"
+libidn2-dev libpsl-dev libhiredis-dev libssl-dev zlib1g-dev
+libunistring-dev libzstd-dev liblz4-dev libacl1-dev libgpgme-dev"
 TEST="clang libclang-rt-14-dev libcmocka-dev python3 python3-scapy python3-cryptography python3-jsonschema
 python3-docker python3-yaml sqlite3 redis-server chromium curl iproute2 jq"
 BENCH="yara clamav clamav-testfiles libevtx-utils tshark hyperfine wrk time"
