@@ -273,6 +273,8 @@ struct net_rules_state {
 	uint32_t *cand_list;
 	size_t ncand;
 	uint32_t *cand_other;	/* stream candidates while packet ones run */
+	uint8_t *win;		/* stream window buffer (tail + chunk) */
+	size_t win_cap;
 	bool pending;		/* a deferred packet (net_rules_packet_defer) */
 	struct net_packet_view pend_pv;
 	struct app_ctx pend_ctx;

@@ -130,6 +130,7 @@ struct group {
 	hs_database_t *db;
 	struct psub *subs;	/* sorted by (side, port) */
 	size_t nsubs, cap_subs;
+	uint64_t *psub_bits[2];	/* by side: one bit per port that has a subgroup */
 	struct asub *asubs;	/* app_split groups: by application protocol */
 	size_t nasubs, cap_asubs;
 	bool app_split;		/* a payload group: protocol rules to asubs */
@@ -1139,8 +1140,14 @@ static int cmp_psub(const void *x, const void *y)
 static int compile_group(struct net_rules *rs, struct group *g, struct mm_diag *diag)
 {
 	int rc;
-	if (g->nsubs)
+	if (g->nsubs) {
 		qsort(g->subs, g->nsubs, sizeof(*g->subs), cmp_psub);
+		for (int side = 0; side < 2; side++)
+			if (!(g->psub_bits[side] = calloc(65536 / 64, sizeof(uint64_t))))
+				return MM_ENOMEM;
+		for (size_t i = 0; i < g->nsubs; i++)
+			g->psub_bits[g->subs[i].side][g->subs[i].port / 64] |= 1ull << (g->subs[i].port % 64);
+	}
 	for (size_t i = 0; i < g->nsubs + g->nasubs; i++) {
 		struct group *sg = i < g->nsubs ? g->subs[i].g : g->asubs[i - g->nsubs].g;
 		if (anch_index(sg))
@@ -1192,6 +1199,8 @@ static void group_release(struct group *g)
 		free(g->subs[i].g);
 	}
 	free(g->subs);
+	free(g->psub_bits[0]);
+	free(g->psub_bits[1]);
 	for (size_t i = 0; i < g->nasubs; i++) {
 		group_release(g->asubs[i].g);
 		free(g->asubs[i].g);
@@ -1459,6 +1468,7 @@ void net_rules_state_free(struct net_rules_state *s)
 	free(s->cand);
 	free(s->cand_list);
 	free(s->cand_other);
+	free(s->win);
 	free(s->thr);
 	free(s->fallback);
 	free(s);
@@ -1524,12 +1534,14 @@ static void anch_scan(struct net_rules_state *s, const struct group *g, const ui
 	}
 }
 
-/* Where a buffer is from: its ports (ports false: unknown) and up to two
- * application protocols (NULL: none). */
+/* Where a buffer is from: its ports (ports false: unknown), up to two
+ * application protocols (NULL: none), and for a stream window whether it
+ * starts mid-stream (a full tail in front, not the stream's first byte). */
 struct scan_at {
 	bool ports;
 	uint16_t sp, dp;
 	const char *app[2];
+	bool mid_stream;
 };
 
 /* The prefilter of g on data; chunk_off > 0: data is a stream window
@@ -1538,9 +1550,17 @@ struct scan_at {
 static void collect(struct net_rules_state *s, const struct group *g, const uint8_t *data, size_t len,
 		    size_t chunk_off, const struct scan_at *at);
 
+/* Whether the protocol name a (may be NULL) is b. */
+static bool app_is(const char *a, const char *b)
+{
+	return a && (a == b || (a[0] == b[0] && !strcmp(a, b)));
+}
+
 /* The port subgroup of g for (side, port), or NULL. */
 static const struct group *psub_find(const struct group *g, uint8_t side, uint16_t port)
 {
+	if (!(g->psub_bits[side][port / 64] & (1ull << (port % 64))))
+		return NULL;
 	size_t lo = 0, hi = g->nsubs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -1561,28 +1581,32 @@ static const struct group *psub_find(const struct group *g, uint8_t side, uint16
 static void collect(struct net_rules_state *s, const struct group *g, const uint8_t *data, size_t len,
 		    size_t chunk_off, const struct scan_at *at)
 {
-	static const struct scan_at none = { false, 0, 0, { NULL, NULL } };
+	struct scan_at sub = { false, 0, 0, { NULL, NULL }, at->mid_stream };
 	if (!len)
 		return;
 	if (g->nsubs) {
 		if (at->ports) {
 			const struct group *a = psub_find(g, 0, at->dp), *b = psub_find(g, 1, at->sp);
 			if (a)
-				collect(s, a, data, len, chunk_off, &none);
+				collect(s, a, data, len, chunk_off, &sub);
 			if (b)
-				collect(s, b, data, len, chunk_off, &none);
+				collect(s, b, data, len, chunk_off, &sub);
 		} else {
 			for (size_t i = 0; i < g->nsubs; i++)
-				collect(s, g->subs[i].g, data, len, chunk_off, &none);
+				collect(s, g->subs[i].g, data, len, chunk_off, &sub);
 		}
 	}
 	for (size_t i = 0; i < g->nasubs; i++) {
 		const char *app = g->asubs[i].app;
-		if ((at->app[0] && !strcmp(at->app[0], app)) || (at->app[1] && !strcmp(at->app[1], app)))
-			collect(s, g->asubs[i].g, data, len, chunk_off, &none);
+		if (app_is(at->app[0], app) || app_is(at->app[1], app))
+			collect(s, g->asubs[i].g, data, len, chunk_off, &sub);
 	}
+	/* at a window that starts mid-stream, a content anchored at its
+	 * start lies wholly in the tail when the tail is longer than the
+	 * anchored range: only the chunk's start is looked at */
 	if (g->nanch) {
-		anch_scan(s, g, data, len);
+		if (!chunk_off || !at->mid_stream || chunk_off < g->anch_end)
+			anch_scan(s, g, data, len);
 		if (chunk_off && chunk_off < len)
 			anch_scan(s, g, data + chunk_off, len - chunk_off);
 	}
@@ -2166,7 +2190,7 @@ static void packet_eval(const struct net_rules *r, struct net_rules_state *s, st
 	if (!prescanned)
 	{
 		const uint8_t *sa, *da;
-		struct scan_at at = { fi != NULL, 0, 0, { p->app_proto, NULL } };
+		struct scan_at at = { fi != NULL, 0, 0, { p->app_proto, NULL }, false };
 		if (fi)
 			addrs(&v, &sa, &da, &at.sp, &at.dp);
 		collect(s, g, pl, plen, 0, &at);
@@ -2240,6 +2264,18 @@ void net_rules_packet_flush(const struct net_rules *r, struct net_rules_state *s
 	packet_eval(r, s, &s->pend_ctx, &s->pend_pv, false);
 }
 
+/* The state's window buffer, kept between chunks up to WIN_KEEP bytes. */
+#define WIN_KEEP (256u << 10)
+static bool grow_win(struct net_rules_state *s, size_t need)
+{
+	uint8_t *w = realloc(s->win, need);
+	if (!w)
+		return false;
+	s->win = w;
+	s->win_cap = need;
+	return true;
+}
+
 void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, struct app_ctx *ctx,
 		      enum app_dir dir, const uint8_t *data, size_t len)
 {
@@ -2259,14 +2295,12 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 	size_t tl = 0;
 	const uint8_t *tail = rules_flow_tail(fl, dir, &tl);
 	uint8_t *win = NULL;
-	if (tl) {
-		win = malloc(tl + len);
-		if (win) {
-			memcpy(win, tail, tl);
-			memcpy(win + tl, data, len);
-			v.win = win;
-			v.win_len = tl + len;
-		}
+	if (tl && (s->win_cap >= tl + len || grow_win(s, tl + len))) {
+		win = s->win;
+		memcpy(win, tail, tl);
+		memcpy(win + tl, data, len);
+		v.win = win;
+		v.win_len = tl + len;
 	}
 	v.buf[RB_PAYLOAD].ptr = data;
 	v.buf[RB_PAYLOAD].len = len;
@@ -2278,7 +2312,8 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 	/* the whole window: a rule whose fast pattern lies in the tail may
 	 * still match across into this chunk */
 	/* the packet's protocol for its rules, the flow's for stream ones */
-	struct scan_at at = { ports, sp, dp, { v.app_proto, both ? s->pend_pv.app_proto : NULL } };
+	struct scan_at at = { ports, sp, dp, { v.app_proto, both ? s->pend_pv.app_proto : NULL },
+			      tl >= RULES_STREAM_TAIL };
 	if (win)
 		collect(s, g, win, tl + len, tl, &at);
 	else
@@ -2307,7 +2342,11 @@ void net_rules_stream(const struct net_rules *r, struct net_rules_state *s, stru
 		rules_flow_set_tail(fl, dir, win, tl + len);
 	else
 		rules_flow_set_tail(fl, dir, data, len);
-	free(win);
+	if (s->win_cap > WIN_KEEP) {
+		free(s->win);
+		s->win = NULL;
+		s->win_cap = 0;
+	}
 	mm_buf_release(&v.names);
 }
 
@@ -2337,7 +2376,7 @@ void net_rules_tx(const struct net_rules *r, struct net_rules_state *s, struct a
 		if (b >= NET_BUF_COUNT)
 			derive(&v);
 		const struct group *g = &r->g[b][tx->dir];
-		struct scan_at at = { ports, sp, dp, { v.app_proto, NULL } };
+		struct scan_at at = { ports, sp, dp, { v.app_proto, NULL }, false };
 		if (v.buf[b].ptr)
 			collect(s, g, v.buf[b].ptr, v.buf[b].len, 0, &at);
 	}

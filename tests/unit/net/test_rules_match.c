@@ -429,7 +429,8 @@ static void test_anchored_deferred(void **state)
 		 "alert tcp any any -> any any (msg:\"window\"; content:\"AB\"; offset:3; depth:4; sid:3;)\n"
 		 "alert tcp any any -> any any (msg:\"pkt\"; dsize:>3; content:\"PKT1\"; sid:4;)\n"
 		 "alert tcp any any -> any any (msg:\"strm\"; content:\"STREAMX\"; sid:5;)\n"
-		 "alert ip any any -> any any (msg:\"6in4\"; ip_proto:41; sid:6;)\n");
+		 "alert ip any any -> any any (msg:\"6in4\"; ip_proto:41; sid:6;)\n"
+		 "alert tcp any any -> any any (msg:\"start\"; content:\"|07 00|\"; startswith; fast_pattern; content:\"ZZZ\"; distance:0; sid:7;)\n");
 	stream(&e, APP_TO_SERVER, "aaaaaaaa");
 	stream_n(&e, APP_TO_SERVER, "\x05\x00rest", 6);
 	assert_string_equal(e.f.sids, "1");
@@ -445,6 +446,15 @@ static void test_anchored_deferred(void **state)
 	assert_string_equal(e.f.sids, "");
 	stream(&e, APP_TO_SERVER, "xxxxAB");
 	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	/* anchored at the stream's start, the rest in the next chunk: the
+	 * window still begins with the stream's first byte */
+	net_rules_state_free(e.s);
+	e.s = net_rules_state_new(e.r);
+	net_rules_state_set_hook(e.s, hook, &e.f);
+	stream_n(&e, APP_TO_SERVER, "\x07\x00" "abc", 5);
+	stream(&e, APP_TO_SERVER, "ZZZ");
+	assert_string_equal(e.f.sids, "7");
 	reset(&e);
 
 	static const uint8_t pl[] = "PKT1 STREAMX";
