@@ -714,7 +714,10 @@ static int scan_run(int argc, char **argv)
 		run.host = env.host;
 		run.version = MM_VERSION;
 		run.status = "running";
-		if (mm_store_run_begin(store, &run, &run_id) ||
+		/* --changed: the run's row waits for the run's first write, so
+		 * that an unchanged tree writes nothing (see below) */
+		if ((want_changed ? mm_store_run_defer(store, &run, &run_id)
+				  : mm_store_run_begin(store, &run, &run_id)) ||
 		    mm_sink_store(&sink, store, run_id, &jo) || mm_output_add(out, &sink)) {
 			fprintf(stderr, "mamori scan: store %s: cannot record the run\n", db);
 			goto out;
@@ -826,7 +829,11 @@ static int scan_run(int argc, char **argv)
 		run.partial = sum->partial;
 		run.alerts = sum->alerts;
 		run.bytes = sum->bytes;
-		if (mm_store_run_end(store, run_id, &run))
+		/* a --changed run that found nothing to write leaves no row:
+		 * no transaction at all, so no checkpoint and no fdatasync */
+		if (want_changed && !rc && !sum->interrupted && mm_store_run_drop(store, run_id) == 0)
+			;
+		else if (mm_store_run_end(store, run_id, &run))
 			fprintf(stderr, "mamori scan: store %s: cannot record the end of the run\n", db);
 	}
 	if (!quiet)

@@ -53,7 +53,16 @@ struct mm_store {
 	int64_t tx_started_us;
 	sqlite3_stmt *ins_alert, *ins_skip, *sel_state, *put_state;
 	struct state_table *state;	/* file_state in memory, after a load */
+	/* the deferred run (mm_store_run_defer): its start fields with
+	 * owned copies of the strings, and its row id once written (0
+	 * before) */
+	bool deferred;
+	int64_t deferred_id;
+	struct mm_store_run def;
+	char *def_str[4];
 };
+
+static void deferred_clear(struct mm_store *st);
 
 static void state_free(struct state_table *t);
 
@@ -245,6 +254,7 @@ void mm_store_close(struct mm_store *st)
 		sqlite3_close(st->db);
 	}
 	state_free(st->state);
+	deferred_clear(st);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -285,14 +295,12 @@ static void bind_run(sqlite3_stmt *s, const struct mm_store_run *r, int first)
 	sqlite3_bind_int64(s, first + 5, (sqlite3_int64)r->bytes);
 }
 
-int mm_store_run_begin(struct mm_store *st, const struct mm_store_run *r, int64_t *run_id)
+/* Inserts a run's row; with the lock held. */
+static int insert_run_locked(struct mm_store *st, const struct mm_store_run *r, int64_t *run_id)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = MM_EDEP;
 
-	pthread_mutex_lock(&st->lock);
-	if (commit_locked(st))
-		goto out;
 	if (sqlite3_prepare_v2(st->db, "INSERT INTO runs(started, finished, command, args, host,"
 			       " version, status, inputs, examined, skipped, partial, alerts, bytes)"
 			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
@@ -310,8 +318,96 @@ int mm_store_run_begin(struct mm_store *st, const struct mm_store_run *r, int64_
 		*run_id = sqlite3_last_insert_rowid(st->db);
 out:
 	sqlite3_finalize(s);
+	return rc;
+}
+
+int mm_store_run_begin(struct mm_store *st, const struct mm_store_run *r, int64_t *run_id)
+{
+	int rc = MM_EDEP;
+
+	pthread_mutex_lock(&st->lock);
+	if (commit_locked(st))
+		goto out;
+	rc = insert_run_locked(st, r, run_id);
+out:
 	pthread_mutex_unlock(&st->lock);
 	return rc;
+}
+
+static void deferred_clear(struct mm_store *st)
+{
+	for (size_t i = 0; i < MM_ARRAY_SIZE(st->def_str); i++) {
+		free(st->def_str[i]);
+		st->def_str[i] = NULL;
+	}
+	memset(&st->def, 0, sizeof(st->def));
+	st->deferred = false;
+	st->deferred_id = 0;
+}
+
+int mm_store_run_defer(struct mm_store *st, const struct mm_store_run *r, int64_t *run_id)
+{
+	const char *src[4] = { r->command, r->args, r->host, r->version };
+	int rc = 0;
+
+	pthread_mutex_lock(&st->lock);
+	if (st->deferred) {
+		rc = MM_ESTATE;
+		goto out;
+	}
+	st->def = *r;
+	for (size_t i = 0; i < MM_ARRAY_SIZE(src); i++) {
+		if (src[i] && !(st->def_str[i] = strdup(src[i]))) {
+			deferred_clear(st);
+			rc = MM_ENOMEM;
+			goto out;
+		}
+	}
+	st->def.command = st->def_str[0];
+	st->def.args = st->def_str[1];
+	st->def.host = st->def_str[2];
+	st->def.version = st->def_str[3];
+	st->def.status = "running";
+	st->deferred = true;
+	*run_id = MM_STORE_RUN_DEFERRED;
+out:
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+int mm_store_run_drop(struct mm_store *st, int64_t run_id)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&st->lock);
+	if (run_id != MM_STORE_RUN_DEFERRED || !st->deferred)
+		rc = MM_EINVAL;
+	else if (st->deferred_id)
+		rc = MM_ESTATE;
+	else
+		deferred_clear(st);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
+}
+
+/* run_id as stored: the deferred run's row is written on first need
+ * (inside the open batch, before the row that names it). With the lock
+ * held. */
+static int run_id_locked(struct mm_store *st, int64_t *run_id)
+{
+	int rc;
+
+	if (*run_id != MM_STORE_RUN_DEFERRED)
+		return 0;
+	if (!st->deferred)
+		return MM_EINVAL;
+	if (!st->deferred_id) {
+		rc = insert_run_locked(st, &st->def, &st->deferred_id);
+		if (rc)
+			return rc;
+	}
+	*run_id = st->deferred_id;
+	return 0;
 }
 
 int mm_store_run_end(struct mm_store *st, int64_t run_id, const struct mm_store_run *r)
@@ -320,7 +416,7 @@ int mm_store_run_end(struct mm_store *st, int64_t run_id, const struct mm_store_
 	int rc = MM_EDEP;
 
 	pthread_mutex_lock(&st->lock);
-	if (batch_locked(st))
+	if (batch_locked(st) || run_id_locked(st, &run_id))
 		goto out;
 	if (sqlite3_prepare_v2(st->db, "UPDATE runs SET finished=?, status=?, inputs=?,"
 			       " examined=?, skipped=?, partial=?, alerts=?, bytes=? WHERE id=?",
@@ -333,6 +429,8 @@ int mm_store_run_end(struct mm_store *st, int64_t run_id, const struct mm_store_
 	rc = step_done(s);
 	if (commit_locked(st) && !rc)
 		rc = MM_EDEP;
+	if (!rc && st->deferred && run_id == st->deferred_id)
+		deferred_clear(st);
 out:
 	sqlite3_finalize(s);
 	pthread_mutex_unlock(&st->lock);
@@ -348,6 +446,8 @@ int mm_store_add_alert(struct mm_store *st, int64_t run_id, const struct mm_aler
 
 	pthread_mutex_lock(&st->lock);
 	rc = batch_locked(st);
+	if (!rc)
+		rc = run_id_locked(st, &run_id);
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(s, 1, run_id);
@@ -376,6 +476,8 @@ int mm_store_add_skip(struct mm_store *st, int64_t run_id, const char *path, enu
 
 	pthread_mutex_lock(&st->lock);
 	rc = batch_locked(st);
+	if (!rc)
+		rc = run_id_locked(st, &run_id);
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(s, 1, run_id);
@@ -593,6 +695,8 @@ int mm_store_file_examined(struct mm_store *st, const struct mm_input *in,
 
 	pthread_mutex_lock(&st->lock);
 	rc = batch_locked(st);
+	if (!rc)
+		rc = run_id_locked(st, &run_id);
 	if (rc)
 		goto out;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)in->dev);

@@ -108,4 +108,19 @@ size_t mm_store_file_state_loaded(const struct mm_store *st);
  * before the file is opened). False without a load. Any thread; no lock. */
 bool mm_store_file_unchanged_any(struct mm_store *st, const struct mm_input *in);
 
+/* A run whose row waits for its first write. `scan --changed` of an
+ * unchanged tree writes nothing else, and with its run row dropped it
+ * writes nothing at all: no transaction, so no WAL checkpoint and no
+ * fdatasync when the store closes. *run_id is MM_STORE_RUN_DEFERRED, which
+ * mm_store_add_alert(), mm_store_add_skip(), mm_store_file_examined() and
+ * mm_store_run_end() accept: the first of them writes the run's row (r's
+ * start fields; its strings are copied). One deferred run per store at a
+ * time. */
+#define MM_STORE_RUN_DEFERRED (-2)
+int mm_store_run_defer(struct mm_store *st, const struct mm_store_run *r, int64_t *run_id);
+/* Forgets a deferred run that wrote nothing, so that it leaves no row.
+ * 0, or MM_ESTATE when its row exists already (then end it with
+ * mm_store_run_end()), MM_EINVAL when run_id is not the deferred run. */
+int mm_store_run_drop(struct mm_store *st, int64_t run_id);
+
 #endif

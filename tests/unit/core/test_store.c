@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/core.h"
@@ -249,6 +250,89 @@ static void test_file_state(void **state)
 	mm_store_close(st);
 }
 
+/* A deferred run: dropped when it wrote nothing (the store file is then
+ * never written: no WAL is left to checkpoint); written with its first
+ * row otherwise, under the id every later row gets */
+static void test_deferred_run(void **state)
+{
+	struct mm_store *st = NULL;
+	struct mm_store_run r, end;
+	struct mm_input in;
+	struct mm_diag d;
+	struct stat sb;
+	char path[600], wal[620];
+	int64_t id = 0, first;
+	off_t size;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/defer.db", dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	memset(&r, 0, sizeof(r));
+	r.started_us = 7000000;
+	r.command = "scan";
+	r.args = "scan --changed /x";
+	r.host = "h";
+	r.version = MM_VERSION;
+	memset(&end, 0, sizeof(end));
+	end.finished_us = 8000000;
+	end.status = "done";
+	assert_int_equal(mm_store_open(&st, path, &d), 0);
+	first = begin(st);
+	mm_store_close(st);
+	assert_int_equal(stat(path, &sb), 0);
+	size = sb.st_size;
+
+	/* nothing written: no row, the file untouched, no WAL left */
+	assert_int_equal(mm_store_open(&st, path, &d), 0);
+	assert_int_equal(mm_store_run_defer(st, &r, &id), 0);
+	assert_int_equal(id, MM_STORE_RUN_DEFERRED);
+	assert_int_equal(mm_store_run_defer(st, &r, &id), MM_ESTATE);	/* one at a time */
+	assert_int_equal(mm_store_run_drop(st, 5), MM_EINVAL);
+	assert_int_equal(mm_store_run_drop(st, id), 0);
+	assert_int_equal(mm_store_count(st, "runs"), 1);
+	mm_store_close(st);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_size, size);
+	assert_int_equal(stat(wal, &sb), -1);
+
+	/* the first write makes the row; later rows and the end use its id */
+	assert_int_equal(mm_store_open(&st, path, &d), 0);
+	assert_int_equal(mm_store_run_defer(st, &r, &id), 0);
+	memset(&in, 0, sizeof(in));
+	in.dev = 1;
+	in.ino = 2;
+	in.size = 3;
+	assert_int_equal(mm_store_file_examined(st, &in, "rs", id), 0);
+	add(st, id, "yara:x:y", MM_LEVEL_HIGH, 1, "files", "a");
+	assert_int_equal(mm_store_add_skip(st, id, "/x/fifo", MM_SKIP_NOT_REGULAR, false, "fifo"),
+			 0);
+	assert_int_equal(mm_store_run_drop(st, id), MM_ESTATE);
+	assert_int_equal(mm_store_run_end(st, id, &end), 0);
+	assert_int_equal(mm_store_count(st, "runs"), 2);
+	mm_store_close(st);
+	{
+		sqlite3 *db3 = NULL;
+		sqlite3_stmt *q = NULL;
+
+		assert_int_equal(sqlite3_open(path, &db3), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(db3,
+				 "SELECT (SELECT MAX(id) FROM runs), (SELECT status FROM runs"
+				 " ORDER BY id DESC LIMIT 1), (SELECT started FROM runs ORDER BY id"
+				 " DESC LIMIT 1), (SELECT args FROM runs ORDER BY id DESC LIMIT 1),"
+				 " (SELECT run_id FROM alerts), (SELECT run_id FROM skips),"
+				 " (SELECT last_run FROM file_state)", -1, &q, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int64(q, 0), first + 1);
+		assert_string_equal((const char *)sqlite3_column_text(q, 1), "done");
+		assert_int_equal(sqlite3_column_int64(q, 2), 7000000);
+		assert_string_equal((const char *)sqlite3_column_text(q, 3), "scan --changed /x");
+		for (int c = 4; c <= 6; c++)
+			assert_int_equal(sqlite3_column_int64(q, c), first + 1);
+		sqlite3_finalize(q);
+		sqlite3_close(db3);
+	}
+}
+
 /* --changed on many files: the rows of the current rule sets in memory */
 static void test_file_state_loaded(void **state)
 {
@@ -356,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_uncommitted_batch_is_committed_on_close),
 		cmocka_unit_test(test_file_state),
 		cmocka_unit_test(test_file_state_loaded),
+		cmocka_unit_test(test_deferred_run),
 		cmocka_unit_test(test_newer_schema_refused),
 	};
 
