@@ -993,8 +993,13 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 	char *s = malloc(n * 4 + 1);
 	if (!s)
 		return MM_ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		snprintf(s + i * 4, 5, "\\x%02x", p[i]);
+	static const char hexd[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		s[i * 4] = '\\';
+		s[i * 4 + 1] = 'x';
+		s[i * 4 + 2] = hexd[p[i] >> 4];
+		s[i * 4 + 3] = hexd[p[i] & 15];
+	}
 	s[n * 4] = '\0';
 	g->pats[g->npats] = s;
 	g->flags[g->npats] = HS_FLAG_SINGLEMATCH | (m->nocase ? HS_FLAG_CASELESS : 0);

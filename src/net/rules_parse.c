@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -1662,6 +1663,35 @@ static const struct kw_entry keywords[] = {
 	{ NULL, NULL, false }
 };
 
+/* Keyword lookup: an index of the table sorted by name, made once
+ * (ET Open: about 300,000 options; a linear scan of the table was a
+ * quarter of the load time). */
+static const struct kw_entry *kw_sorted[MM_ARRAY_SIZE(keywords)];
+static size_t kw_nsorted;
+static pthread_once_t kw_once = PTHREAD_ONCE_INIT;
+
+static int cmp_kw(const void *a, const void *b)
+{
+	const struct kw_entry *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static void kw_index(void)
+{
+	for (size_t i = 0; keywords[i].name; i++)
+		kw_sorted[kw_nsorted++] = &keywords[i];
+	qsort(kw_sorted, kw_nsorted, sizeof(*kw_sorted), cmp_kw);
+}
+
+static const struct kw_entry *kw_find(const char *name)
+{
+	pthread_once(&kw_once, kw_index);
+	struct kw_entry key = { name, NULL, false };
+	const struct kw_entry *kp = &key;
+	const struct kw_entry *const *hit = bsearch(&kp, kw_sorted, kw_nsorted, sizeof(*kw_sorted), cmp_kw);
+	return hit ? *hit : NULL;
+}
+
 /* ---- header ---- */
 
 struct proto_entry {
@@ -1947,10 +1977,7 @@ int rule_parse(struct rule *r, const char *text, size_t len, const struct rule_p
 			rc = fail(&e, MM_ESYNTAX, "syntax: empty option", "empty option%s", "");
 			goto out;
 		}
-		const struct kw_entry *kw = NULL;
-		for (size_t i = 0; keywords[i].name; i++)
-			if (!strcmp(keywords[i].name, name))
-				kw = &keywords[i];
+		const struct kw_entry *kw = kw_find(name);
 		if (kw) {
 			if (kw->needs_value && !hv) {
 				rc = fail(&e, MM_ESYNTAX, "syntax: missing value", "%s needs a value", name);
