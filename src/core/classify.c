@@ -270,12 +270,15 @@ static bool is_tar(const uint8_t *h, size_t n)
 static bool is_pdf(const uint8_t *h, size_t n)
 {
 	size_t lim = MM_MIN(n, (size_t)1024);
+	const uint8_t *p = h, *end = h + lim;
 
-	/* readers accept the header anywhere in the first 1024 bytes */
-	for (size_t i = 0; i + 7 <= lim; i++)
-		if (h[i] == '%' && memcmp(h + i, "%PDF-", 5) == 0 && is_digit(h[i + 5]) &&
-		    h[i + 6] == '.')
+	/* readers accept the header anywhere in the first 1024 bytes; memchr
+	 * finds the candidates (this runs on every input) */
+	while (end - p >= 7 && (p = memchr(p, '%', (size_t)(end - p))) != NULL && end - p >= 7) {
+		if (memcmp(p, "%PDF-", 5) == 0 && is_digit(p[5]) && p[6] == '.')
 			return true;
+		p++;
+	}
 	return false;
 }
 
