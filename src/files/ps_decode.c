@@ -781,6 +781,16 @@ static int emit_literal(struct mm_buf *o, const struct mm_buf *lit)
 	return rc;
 }
 
+/* deobfuscate(): a change at t + at; the first one copies t[0, at) to o,
+ * the unchanged text before it. */
+static int first_change(struct mm_buf *o, bool *changed, const char *t, size_t at)
+{
+	if (*changed)
+		return 0;
+	*changed = true;
+	return mm_buf_append(o, t, at);
+}
+
 static int deobfuscate(struct ps_result *r, unsigned li)
 {
 	size_t off = r->layers[li].off, n = r->layers[li].len;
@@ -817,14 +827,18 @@ static int deobfuscate(struct ps_result *r, unsigned li)
 	}
 	mm_buf_init(&o, PS_MAX_OUTPUT);
 	mm_buf_init(&lit, PS_LIT_MAX);
+	/* Nothing is copied to o until the first change: most texts (rule
+	 * files, documentation) have none, and then o is never built. At the
+	 * first change, everything before it goes to o at once
+	 * (first_change()); from then on plain runs are copied as they come. */
 	while (i < n && rc == 0) {
 		char c = t[i];
 
 		if (c == '`' && i + 1 < n) {
 			char nx = t[i + 1];
-			changed = true;
+			rc = first_change(&o, &changed, t, i);
 			i += 2;
-			if (nx == '\n' || nx == '\r' || nx == '0')
+			if (rc || nx == '\n' || nx == '\r' || nx == '0')
 				continue;	/* line continuation, NUL */
 			rc = mm_buf_append_byte(&o, (uint8_t)(nx == 'n' ? '\n' : nx == 't' ? '\t' : nx));
 		} else if (c == '\'' || c == '"') {
@@ -834,15 +848,17 @@ static int deobfuscate(struct ps_result *r, unsigned li)
 			mm_buf_reset(&lit);
 			if (!read_literal(t, n, &j, &lit)) {
 				/* unterminated (an apostrophe in a comment): keep going */
-				rc = mm_buf_append_byte(&o, (uint8_t)c);
+				if (changed)
+					rc = mm_buf_append_byte(&o, (uint8_t)c);
 				i++;
 				continue;
 			}
 			rc = extend_literal(t, n, &j, &lit, &lch);
 			if (rc == 0 && lch) {
-				changed = true;
-				rc = emit_literal(&o, &lit);
-			} else if (rc == 0) {
+				rc = first_change(&o, &changed, t, i);
+				if (rc == 0)
+					rc = emit_literal(&o, &lit);
+			} else if (rc == 0 && changed) {
 				rc = mm_buf_append(&o, t + i, j - i);
 			}
 			i = j;
@@ -850,11 +866,13 @@ static int deobfuscate(struct ps_result *r, unsigned li)
 			size_t j = i;
 			mm_buf_reset(&lit);
 			if (read_char_array(t, n, &j, &lit)) {
-				changed = true;
-				rc = emit_literal(&o, &lit);
+				rc = first_change(&o, &changed, t, i);
+				if (rc == 0)
+					rc = emit_literal(&o, &lit);
 				i = j;
 			} else {
-				rc = mm_buf_append(&o, t + i, 8);
+				if (changed)
+					rc = mm_buf_append(&o, t + i, 8);
 				i += 8;
 			}
 		} else if (c == '[' && ci_prefix(t + i, n - i, "[char]")) {
@@ -863,22 +881,27 @@ static int deobfuscate(struct ps_result *r, unsigned li)
 			mm_buf_reset(&lit);
 			if (read_char_chain(t, n, &j, &lit)) {
 				rc = extend_literal(t, n, &j, &lit, &lch);
-				changed = true;
+				if (rc == 0)
+					rc = first_change(&o, &changed, t, i);
+				else
+					changed = true;
 				if (rc == 0)
 					rc = emit_literal(&o, &lit);
 				i = j;
 			} else {
-				rc = mm_buf_append(&o, t + i, 6);
+				if (changed)
+					rc = mm_buf_append(&o, t + i, 6);
 				i += 6;
 			}
 		} else {
 			/* a run of plain bytes up to the next one that may start
-			 * something to undo, copied at once */
+			 * something to undo, copied at once (once o is built) */
 			size_t j = i + 1;
 
 			while (j < n && t[j] != '`' && t[j] != '\'' && t[j] != '"' && t[j] != '[')
 				j++;
-			rc = mm_buf_append(&o, t + i, j - i);
+			if (changed)
+				rc = mm_buf_append(&o, t + i, j - i);
 			i = j;
 		}
 	}
