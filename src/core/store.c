@@ -13,6 +13,11 @@
  * never written after the load; the examined() updates go to SQLite only).
  * At most STATE_MAX_ROWS rows are loaded; past that the table is dropped
  * and every lookup asks SQLite, as without a load.
+ *
+ * A deferred run (mm_store_run_defer) keeps its row in memory, with copies
+ * of its strings, until a write names it (run_id_locked() inserts the row
+ * first, inside the same batch), so that a run with nothing to write can
+ * be dropped without ever opening a write transaction.
  */
 #include "core/compat.h"
 #include "core/store.h"
