@@ -189,7 +189,7 @@ static int phish_open(void **out, const struct mm_engine_env *env, struct mm_dia
 
 	memset(&list, 0, sizeof list);
 	*out = NULL;
-	mail_global_init();
+	/* GMime starts with the first e-mail (mail_walk()), not here */
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return MM_ENOMEM;

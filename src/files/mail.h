@@ -18,9 +18,10 @@
  * Ownership: struct html_doc owns its pools (html_doc_release()); link
  * and form strings are offsets into them. Data passed to the mail
  * callback is valid only during the call. Threading: mail_global_init()
- * must run once before any other thread parses (the analyser calls it
- * from open()); afterwards every function is thread-safe on separate
- * objects.
+ * starts GMime once per process (pthread_once: a thread that comes second
+ * waits until it is done); mail_walk() calls it itself, so GMime starts
+ * with the first e-mail, not in a scan that has none. Every function is
+ * thread-safe on separate objects.
  */
 #ifndef FILES_MAIL_H
 #define FILES_MAIL_H
