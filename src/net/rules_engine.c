@@ -102,38 +102,35 @@ struct anch {
 	uint32_t rule;
 };
 
-/* Rules that apply to one server (or client) port only are prefiltered
- * by a database of their own, scanned only on flows with that port (as
- * Suricata's port groups): the group's main database stays smaller, and
- * binary-protocol patterns full of zero bytes (SMB, DCERPC, which slow
- * Hyperscan down on all traffic) are only looked for where they apply. */
+/* Subgroups, each with a database of its own:
+ * - port: rules that apply to one server (or client) port only, scanned
+ *   only on flows with that port (as Suricata's port groups): the group's
+ *   main database stays smaller, and binary-protocol patterns full of zero
+ *   bytes (SMB, DCERPC, which slow Hyperscan down on all traffic) are only
+ *   looked for where they apply;
+ * - protocol: payload rules of an application protocol (`alert dns`,
+ *   `alert smb`, ...) can only match on flows of that protocol
+ *   (proto_match()), so they are scanned only on such flows: the main
+ *   payload databases, scanned on every byte of TCP and UDP, hold the
+ *   protocol-less rules only (ET Open, to-server stream + packet: 726 ->
+ *   546 patterns; standalone hs_scan of the main database 0.59 -> 0.39
+ *   ns/byte). */
 struct group;
+#define SIDE_APP 2
 struct psub {
 	uint16_t port;
-	uint8_t side;		/* 0: destination port, 1: source port */
-	struct group *g;
-};
-
-/* Payload rules of an application protocol (`alert dns`, `alert smb`,
- * ...) can only match on flows of that protocol (proto_match()), so their
- * fast patterns go to a database of their own, scanned only on such flows:
- * the main payload databases, scanned on every byte of TCP and UDP, hold
- * the protocol-less rules only (ET Open, to-server stream + packet: 726 ->
- * 546 patterns; standalone hs_scan of the main database 0.59 -> 0.39
- * ns/byte). */
-struct asub {
-	const char *app;
+	uint8_t side;		/* 0: destination port, 1: source port, SIDE_APP */
+	const char *app;	/* SIDE_APP: the protocol */
 	struct group *g;
 };
 
 struct group {
 	hs_database_t *db;
-	struct psub *subs;	/* sorted by (side, port) */
+	struct psub *subs;	/* sorted by (side, port); protocol ones last */
 	size_t nsubs, cap_subs;
+	size_t nport_subs;	/* subs[0, nport_subs) are port subgroups */
 	uint64_t *psub_bits[2];	/* by side: one bit per port that has a subgroup */
-	struct asub *asubs;	/* app_split groups: by application protocol */
-	size_t nasubs, cap_asubs;
-	bool app_split;		/* a payload group: protocol rules to asubs */
+	bool app_split;		/* a payload group: protocol subgroups */
 	uint32_t *ids;		/* pattern id -> rule index */
 	size_t nids;
 	uint32_t *always;	/* rules without a fast pattern */
@@ -905,6 +902,31 @@ static void zero_free(const uint8_t **p, size_t *n)
 	}
 }
 
+/* g's subgroup for (side, port) or (SIDE_APP, app), made on first use;
+ * NULL: out of memory. */
+static struct group *sub_get(struct group *g, uint8_t side, uint16_t port, const char *app)
+{
+	for (size_t i = 0; i < g->nsubs; i++) {
+		const struct psub *p = &g->subs[i];
+		if (p->side == side && p->port == port && (!app || !strcmp(p->app, app)))
+			return p->g;
+	}
+	if (g->nsubs == g->cap_subs) {
+		size_t nc = g->cap_subs ? g->cap_subs * 2 : 16;
+		struct psub *ns = realloc(g->subs, nc * sizeof(*ns));
+		if (!ns)
+			return NULL;
+		g->subs = ns;
+		g->cap_subs = nc;
+	}
+	struct group *sg = calloc(1, sizeof(*sg));
+	if (!sg)
+		return NULL;
+	sg->is_sub = true;
+	g->subs[g->nsubs++] = (struct psub){ port, side, app, sg };
+	return sg;
+}
+
 static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx)
 {
 	const struct rule_match *m = &r->m[r->fp];
@@ -922,56 +944,23 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 			rc = anch_push(g, p, n, true, lo, hi, idx, true);
 		return rc;
 	}
+	struct group *sg = NULL;
 	if (g->app_split && r->app_proto) {
-		struct group *sg = NULL;
-		for (size_t i = 0; i < g->nasubs; i++)
-			if (!strcmp(g->asubs[i].app, r->app_proto))
-				sg = g->asubs[i].g;
-		if (!sg) {
-			if (g->nasubs == g->cap_asubs) {
-				size_t nc = g->cap_asubs ? g->cap_asubs * 2 : 8;
-				struct asub *na = realloc(g->asubs, nc * sizeof(*na));
-				if (!na)
-					return MM_ENOMEM;
-				g->asubs = na;
-				g->cap_asubs = nc;
-			}
-			sg = calloc(1, sizeof(*sg));
-			if (!sg)
-				return MM_ENOMEM;
-			sg->is_sub = true;
-			g->asubs[g->nasubs++] = (struct asub){ r->app_proto, sg };
-		}
-		return group_add_pattern(sg, r, idx);
-	}
-	if (!g->is_sub) {
+		sg = sub_get(g, SIDE_APP, 0, r->app_proto);
+		if (!sg)
+			return MM_ENOMEM;
+	} else if (!g->is_sub) {
 		struct rule_quick q;
 		quick_of(r, &q);
 		if (q.dp_lo == q.dp_hi || q.sp_lo == q.sp_hi) {
 			uint8_t side = q.dp_lo == q.dp_hi ? 0 : 1;
-			uint16_t port = side == 0 ? q.dp_lo : q.sp_lo;
-			struct group *sg = NULL;
-			for (size_t i = 0; i < g->nsubs; i++)
-				if (g->subs[i].side == side && g->subs[i].port == port)
-					sg = g->subs[i].g;
-			if (!sg) {
-				if (g->nsubs == g->cap_subs) {
-					size_t nc = g->cap_subs ? g->cap_subs * 2 : 16;
-					struct psub *ns = realloc(g->subs, nc * sizeof(*ns));
-					if (!ns)
-						return MM_ENOMEM;
-					g->subs = ns;
-					g->cap_subs = nc;
-				}
-				sg = calloc(1, sizeof(*sg));
-				if (!sg)
-					return MM_ENOMEM;
-				sg->is_sub = true;
-				g->subs[g->nsubs++] = (struct psub){ port, side, sg };
-			}
-			return group_add_pattern(sg, r, idx);
+			sg = sub_get(g, side, side == 0 ? q.dp_lo : q.sp_lo, NULL);
+			if (!sg)
+				return MM_ENOMEM;
 		}
 	}
+	if (sg)
+		return group_add_pattern(sg, r, idx);
 	if (g->npats == g->cap_pats) {
 		size_t nc = g->cap_pats ? g->cap_pats * 2 : 64;
 		char **np = realloc(g->pats, nc * sizeof(*np));
@@ -1150,11 +1139,13 @@ static int compile_group(struct net_rules *rs, struct group *g, struct mm_diag *
 		for (int side = 0; side < 2; side++)
 			if (!(g->psub_bits[side] = calloc(65536 / 64, sizeof(uint64_t))))
 				return MM_ENOMEM;
-		for (size_t i = 0; i < g->nsubs; i++)
-			g->psub_bits[g->subs[i].side][g->subs[i].port / 64] |= 1ull << (g->subs[i].port % 64);
+		while (g->nport_subs < g->nsubs && g->subs[g->nport_subs].side != SIDE_APP) {
+			const struct psub *p = &g->subs[g->nport_subs++];
+			g->psub_bits[p->side][p->port / 64] |= 1ull << (p->port % 64);
+		}
 	}
-	for (size_t i = 0; i < g->nsubs + g->nasubs; i++) {
-		struct group *sg = i < g->nsubs ? g->subs[i].g : g->asubs[i - g->nsubs].g;
+	for (size_t i = 0; i < g->nsubs; i++) {
+		struct group *sg = g->subs[i].g;
 		if (anch_index(sg))
 			return MM_ENOMEM;
 		rc = compile_group(rs, sg, diag);
@@ -1206,11 +1197,6 @@ static void group_release(struct group *g)
 	free(g->subs);
 	free(g->psub_bits[0]);
 	free(g->psub_bits[1]);
-	for (size_t i = 0; i < g->nasubs; i++) {
-		group_release(g->asubs[i].g);
-		free(g->asubs[i].g);
-	}
-	free(g->asubs);
 	if (g->db)
 		hs_free_database(g->db);
 	for (size_t k = 0; g->pats && k < g->npats; k++)
@@ -1564,9 +1550,9 @@ static bool app_is(const char *a, const char *b)
 /* The port subgroup of g for (side, port), or NULL. */
 static const struct group *psub_find(const struct group *g, uint8_t side, uint16_t port)
 {
-	if (!(g->psub_bits[side][port / 64] & (1ull << (port % 64))))
+	if (!g->psub_bits[side] || !(g->psub_bits[side][port / 64] & (1ull << (port % 64))))
 		return NULL;
-	size_t lo = 0, hi = g->nsubs;
+	size_t lo = 0, hi = g->nport_subs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const struct psub *p = &g->subs[mid];
@@ -1575,7 +1561,7 @@ static const struct group *psub_find(const struct group *g, uint8_t side, uint16
 		else
 			hi = mid;
 	}
-	if (lo < g->nsubs && g->subs[lo].side == side && g->subs[lo].port == port)
+	if (lo < g->nport_subs && g->subs[lo].side == side && g->subs[lo].port == port)
 		return g->subs[lo].g;
 	return NULL;
 }
@@ -1597,14 +1583,14 @@ static void collect(struct net_rules_state *s, const struct group *g, const uint
 			if (b)
 				collect(s, b, data, len, chunk_off, &sub);
 		} else {
-			for (size_t i = 0; i < g->nsubs; i++)
+			for (size_t i = 0; i < g->nport_subs; i++)
 				collect(s, g->subs[i].g, data, len, chunk_off, &sub);
 		}
 	}
-	for (size_t i = 0; i < g->nasubs; i++) {
-		const char *app = g->asubs[i].app;
+	for (size_t i = g->nport_subs; i < g->nsubs; i++) {
+		const char *app = g->subs[i].app;
 		if (app_is(at->app[0], app) || app_is(at->app[1], app))
-			collect(s, g->asubs[i].g, data, len, chunk_off, &sub);
+			collect(s, g->subs[i].g, data, len, chunk_off, &sub);
 	}
 	/* at a window that starts mid-stream, a content anchored at its
 	 * start lies wholly in the tail when the tail is longer than the
