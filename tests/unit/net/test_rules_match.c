@@ -82,6 +82,28 @@ static void reset(struct env *e)
 	memset(&e->f, 0, sizeof(e->f));
 }
 
+/* A to-server packet (TTL 64) with this payload, other fields zero. */
+static struct net_packet_view pkt(const void *payload, size_t len)
+{
+	struct net_packet_view p;
+	memset(&p, 0, sizeof(p));
+	p.dir = APP_TO_SERVER;
+	p.ttl = 64;
+	p.payload = payload;
+	p.payload_len = len;
+	return p;
+}
+
+/* A to-server TCP segment (PSH ACK) of an established flow. */
+static struct net_packet_view tcp_seg(const void *payload, size_t len)
+{
+	struct net_packet_view p = pkt(payload, len);
+	p.tcp_flags = 0x18;
+	p.ip_proto = 6;
+	p.established = true;
+	return p;
+}
+
 static void test_content(void **state)
 {
 	(void)state;
@@ -311,13 +333,8 @@ static void test_packet(void **state)
 		 "alert udp any any -> any any (msg:\"udp\"; content:\"hello\"; sid:5;)\n"
 		 "alert tcp-pkt any any -> any any (msg:\"pkt\"; content:\"SYNDATA\"; sid:6;)\n"
 		 "alert tcp any any -> any any (msg:\"est\"; flow:established; dsize:0; flags:A; sid:7;)\n");
-	struct net_packet_view p;
-	memset(&p, 0, sizeof(p));
-	p.dir = APP_TO_SERVER;
-	p.ttl = 64;
+	struct net_packet_view p = pkt("stale bytes that are not payload", 0);
 	p.tcp_flags = 0x02 | 0x80;	/* SYN + CWR: CWR masked by 12 */
-	p.payload = (const uint8_t *)"stale bytes that are not payload";
-	p.payload_len = 0;
 	net_rules_packet(e.r, e.s, &e.ctx, &p);
 	assert_string_equal(e.f.sids, "1");
 	/* no content: no excerpt (never bytes past the payload) */
@@ -458,15 +475,7 @@ static void test_anchored_deferred(void **state)
 	reset(&e);
 
 	static const uint8_t pl[] = "PKT1 STREAMX";
-	struct net_packet_view p;
-	memset(&p, 0, sizeof(p));
-	p.dir = APP_TO_SERVER;
-	p.ttl = 64;
-	p.tcp_flags = 0x18;
-	p.ip_proto = 6;
-	p.established = true;
-	p.payload = pl;
-	p.payload_len = sizeof(pl) - 1;
+	struct net_packet_view p = tcp_seg(pl, sizeof(pl) - 1);
 	/* delivered as is: one scan, packet rules first */
 	net_rules_packet_defer(e.r, e.s, &e.ctx, &p);
 	assert_string_equal(e.f.sids, "");
@@ -533,12 +542,7 @@ static void test_quick_bounds(void **state)
 	env_open(&e,
 		 "alert tcp any any -> any [8000:8100,!8050] (msg:\"hull\"; dsize:<10; sid:1;)\n"
 		 "alert tcp any any <> any 8080 (msg:\"bidir\"; dsize:3<>6; sid:2;)\n");
-	struct net_packet_view p;
-	memset(&p, 0, sizeof(p));
-	p.dir = APP_TO_SERVER;
-	p.ttl = 64;
-	p.payload = (const uint8_t *)"abcdefghijklmnopqrstuvwxyz";
-	p.payload_len = 5;
+	struct net_packet_view p = pkt("abcdefghijklmnopqrstuvwxyz", 5);
 	e.info.dst_port = 8001;
 	net_rules_packet(e.r, e.s, &e.ctx, &p);
 	assert_string_equal(e.f.sids, "1");
@@ -607,12 +611,7 @@ static void test_app_groups(void **state)
 	stream_n(&e, APP_TO_SERVER, "xx\xffSMBr", 7);
 	assert_string_equal(e.f.sids, "3");
 	reset(&e);
-	struct net_packet_view p;
-	memset(&p, 0, sizeof(p));
-	p.dir = APP_TO_SERVER;
-	p.ttl = 64;
-	p.ip_proto = 6;
-	p.established = true;
+	struct net_packet_view p = tcp_seg(NULL, 0);
 	p.app_proto = "smb";
 	net_rules_packet(e.r, e.s, &e.ctx, &p);
 	stream_n(&e, APP_TO_SERVER, "yy\xffSMBr", 7);
