@@ -138,8 +138,13 @@ for tree in $trees; do
 			printf "%-28s %-9s %8.3f %8.3f %8.1f %9.0f %7.2fx %7.2fx %8.1f\n", t, tool, w, c,
 				mb / w, n / w, yw / w, yc / c, rss / 1024 }'
 	done
-	echo "  ($nfiles files, $mb MB; medians of $runs alternating runs; clamscan: 2 runs;" \
-		"RSS: median of 3 runs under GNU time)"
+	if [ $have_py = 1 ]; then
+		echo "  ($nfiles files, $mb MB; medians of $runs alternating runs; clamscan: 2 runs;" \
+			"RSS: median of 3 runs under GNU time)"
+	else
+		echo "  ($nfiles files, $mb MB; medians of $runs alternating runs; clamscan: 2 runs;" \
+			"wall times include starting date and GNU time, CPU in 10 ms steps)"
+	fi
 
 	# --changed: a first run fills an empty store (three times, median),
 	# the reruns find nothing new
