@@ -831,9 +831,9 @@ static int scan_run(int argc, char **argv)
 		run.bytes = sum->bytes;
 		/* a --changed run that found nothing to write leaves no row:
 		 * no transaction at all, so no checkpoint and no fdatasync */
-		if (want_changed && !rc && !sum->interrupted && mm_store_run_drop(store, run_id) == 0)
-			;
-		else if (mm_store_run_end(store, run_id, &run))
+		if ((!want_changed || rc || sum->interrupted ||
+		     mm_store_run_drop(store, run_id) != 0) &&
+		    mm_store_run_end(store, run_id, &run))
 			fprintf(stderr, "mamori scan: store %s: cannot record the end of the run\n", db);
 	}
 	if (!quiet)
