@@ -10,7 +10,8 @@
  * deprecated in OpenSSL 3 but kept (OPENSSL_API_COMPAT below); the
  * streaming context (struct mm_sha256's evp pointer) is a SHA256_CTX. The
  * one-shot forms return void, so when libcrypto fails they write an
- * all-zero digest, which no caller may take as a match of real data. Keccak-256 is ours: the Keccak-f[1600] permutation with the
+ * all-zero digest, which no caller may take as a match of real data.
+ * Keccak-256 is ours: the Keccak-f[1600] permutation with the
  * original Keccak padding (domain byte 0x01, rate 136 bytes), which is what
  * Ethereum and Monero call keccak256 and is NOT FIPS 202 SHA3-256 (0x06).
  *
