@@ -172,8 +172,10 @@ int mm_store_open(struct mm_store **out, const char *path, struct mm_diag *d)
 				 mm_strerror(rc));
 		goto fail;
 	}
+	/* NOMUTEX: every use of the connection is under st->lock already, so
+	 * SQLite's own mutex on each call (bind, step, column) is not needed */
 	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-						   SQLITE_OPEN_FULLMUTEX,
+						   SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		rc = db_err(st->db, d, path, "cannot open the database");
 		goto fail;
