@@ -728,8 +728,9 @@ static int scan_binary(struct miner_worker *w, const struct file_view *v,
 	bool xmrig = false, stratum = false;
 	struct mm_json j;
 
-	/* cheap gates first: nearly every binary has none of these */
-	if (!files_memmem(v->data, v->len, "stratum", 7) && !files_memmem(v->data, v->len, "xmrig", 5) &&
+	/* cheap gates first: nearly every binary has none of these (the
+	 * miner's name in any case: builds that print only "XMRig") */
+	if (!files_memmem(v->data, v->len, "stratum", 7) && !files_memcasemem(v->data, v->len, "xmrig", 5) &&
 	    !files_memmem(v->data, v->len, "cryptonight", 11) &&
 	    !files_memmem(v->data, v->len, "mining.subscribe", 16))
 		return 0;

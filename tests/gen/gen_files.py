@@ -15,7 +15,7 @@ tests tests/unit/files/test_{engine,archive,miner,wallet,webminer}.c and
 the e2e cases tests/e2e/files-*):
   miner/    config.json config_lookalike.json normal-config.json crontab
             start.sh miner.service killer.sh normal.sh lookalike.txt
-            fake-xmrig.elf normal.elf
+            fake-xmrig.elf renamed-xmrig.elf normal.elf
   wallet/   tmp/wallet.dat tmp/wallet-sqlite.dat appdata/.bitcoin/wallet.dat
             loot/... stealer.ps1 normal-notes.txt
   web/      coinhive.html domain.html normal.html miner.wasm normal.wasm
@@ -65,11 +65,12 @@ def write(path, data, mode=0o644):
     os.chmod(path, mode)
 
 
-def fake_elf(strings):
+def fake_elf(strings, rng=None):
     hdr = b'\x7fELF\x02\x01\x01' + b'\0' * 9
     hdr += struct.pack('<HHIQQQIHHHHHH', 2, 62, 1, 0x401000, 64, 0, 0, 64, 56, 0, 64, 0, 0)
     body = b'\0'.join(s.encode() for s in strings) + b'\0'
-    return hdr + b'\0' * 64 + body + bytes(RNG.getrandbits(8) for _ in range(512))
+    rng = rng or RNG
+    return hdr + b'\0' * 64 + body + bytes(rng.getrandbits(8) for _ in range(512))
 
 
 # ---- miner ---------------------------------------------------------------
@@ -127,6 +128,11 @@ def gen_miner(out):
         "XMRig/%s", "xmrig", "randomx", "cryptonight", "donate.v2.xmrig.com",
         "--donate-level", "stratum+tcp://", "rx/0", "cn/r", "--cpu-max-threads-hint",
         "mining.subscribe"]), 0o755)
+    # a build that spells its name only as "XMRig" and has no pool URL
+    # (its own random tail: the other fixtures' bytes stay as they were)
+    write(f'{out}/miner/renamed-xmrig.elf', fake_elf([
+        "XMRig 6.21.0", "RandomX", "--donate-level", "rx/0", "--cpu-max-threads-hint"],
+        random.Random(6210)), 0o755)
     write(f'{out}/miner/normal.elf', fake_elf([
         "GLIBC_2.2.5", "usage: tool [options]", "--verbose", "https://example.com/"]), 0o755)
     return w

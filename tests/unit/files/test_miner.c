@@ -122,6 +122,12 @@ static void test_binary(void **state)
 	/* the bundled YARA rule agrees */
 	assert_non_null(fa_find(&H, "yara:miners:miner_xmrig_binary", NULL));
 
+	/* only "XMRig" (no lower-case name, no pool URL): still let in */
+	fa_scan(&H, "miner/renamed-xmrig.elf");
+	a = fa_find(&H, "mamori.files.miner.binary", NULL);
+	assert_non_null(a);
+	assert_string_equal(fa_level(a), "medium");
+
 	fa_scan(&H, "miner/normal.elf");
 	assert_int_equal(H.n_alerts, 0);
 }
