@@ -225,3 +225,22 @@ char *mm_arena_strndup(struct mm_arena *a, const char *s, size_t n)
 	}
 	return p;
 }
+
+void *mm_grow(void *arr, size_t n, size_t *cap, size_t esz, size_t first)
+{
+	if (n < *cap)
+		return arr;
+	size_t nc = *cap ? *cap : first;
+	if (*cap) {
+		if (nc > SIZE_MAX / 2)
+			return NULL;
+		nc *= 2;
+	}
+	if (!nc || !esz || nc > SIZE_MAX / esz)
+		return NULL;
+	void *na = realloc(arr, nc * esz);
+	if (!na)
+		return NULL;
+	*cap = nc;
+	return na;
+}

@@ -65,4 +65,15 @@ void *mm_arena_alloc(struct mm_arena *a, size_t n);
 void *mm_arena_zalloc(struct mm_arena *a, size_t n);
 char *mm_arena_strndup(struct mm_arena *a, const char *s, size_t n);
 
+/*
+ * Room for one more element in a growable array: returns arr itself when
+ * n < *cap, else arr reallocated to twice *cap elements of esz bytes
+ * (first when *cap is 0) with *cap updated; NULL on overflow or ENOMEM,
+ * arr and *cap then unchanged (the caller still owns arr). Usage:
+ *   struct x *nv = mm_grow(v, n, &cap, sizeof(*nv), 16);
+ *   if (!nv) return MM_ENOMEM;
+ *   v = nv;
+ */
+void *mm_grow(void *arr, size_t n, size_t *cap, size_t esz, size_t first);
+
 #endif

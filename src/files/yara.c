@@ -94,15 +94,11 @@ static int yfiles_add(struct yfiles *fs, const char *path)
 		fs->dropped++;
 		return 0;
 	}
-	if (fs->n == fs->cap) {
-		size_t ncap = fs->cap ? fs->cap * 2 : 64;
-		struct yfile *nv = realloc(fs->v, ncap * sizeof(*nv));
+	struct yfile *nv = mm_grow(fs->v, fs->n, &fs->cap, sizeof(*nv), 64);
 
-		if (!nv)
-			return MM_ENOMEM;
-		fs->v = nv;
-		fs->cap = ncap;
-	}
+	if (!nv)
+		return MM_ENOMEM;
+	fs->v = nv;
 	memset(&fs->v[fs->n], 0, sizeof(fs->v[fs->n]));
 	fs->v[fs->n].path = strdup(path);
 	if (!fs->v[fs->n].path)

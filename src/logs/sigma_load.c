@@ -80,15 +80,10 @@ int sigma_problem_add(struct sigma_ruleset *rs, const char *file, long line, con
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	if (rs->n_problems == rs->cap_problems) {
-		size_t nc = rs->cap_problems ? rs->cap_problems * 2 : 64;
-		struct sigma_problem *np = realloc(rs->problems, nc * sizeof(*np));
-
-		if (!np)
-			return MM_ENOMEM;
-		rs->problems = np;
-		rs->cap_problems = nc;
-	}
+	struct sigma_problem *np = mm_grow(rs->problems, rs->n_problems, &rs->cap_problems, sizeof(*np), 64);
+	if (!np)
+		return MM_ENOMEM;
+	rs->problems = np;
 	p = &rs->problems[rs->n_problems];
 	memset(p, 0, sizeof(*p));
 	p->file = strdup(file ? file : "");
@@ -639,15 +634,11 @@ static int rule_add(struct sigma_ruleset *rs, struct sigma_rule *r)
 {
 	if (rs->n_rules >= SIGMA_MAX_RULES)
 		return MM_ELIMIT;
-	if (rs->n_rules == rs->cap_rules) {
-		size_t nc = rs->cap_rules ? rs->cap_rules * 2 : 256;
-		struct sigma_rule **nr = realloc(rs->rules, nc * sizeof(*nr));
+	struct sigma_rule **nr = mm_grow(rs->rules, rs->n_rules, &rs->cap_rules, sizeof(*nr), 256);
 
-		if (!nr)
-			return MM_ENOMEM;
-		rs->rules = nr;
-		rs->cap_rules = nc;
-	}
+	if (!nr)
+		return MM_ENOMEM;
+	rs->rules = nr;
 	rs->rules[rs->n_rules++] = r;
 	return 0;
 }

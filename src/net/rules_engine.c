@@ -289,14 +289,10 @@ static enum mm_level level_of(const struct rule *r)
 
 static int add_rule(struct net_rules *rs, struct rule *r)
 {
-	if (rs->n == rs->cap) {
-		size_t nc = rs->cap ? rs->cap * 2 : 256;
-		struct rule *nr = realloc(rs->rules, nc * sizeof(*nr));
-		if (!nr)
-			return MM_ENOMEM;
-		rs->rules = nr;
-		rs->cap = nc;
-	}
+	struct rule *nr = mm_grow(rs->rules, rs->n, &rs->cap, sizeof(*nr), 256);
+	if (!nr)
+		return MM_ENOMEM;
+	rs->rules = nr;
 	r->index = (uint32_t)rs->n;
 	rs->rules[rs->n++] = *r;
 	return 0;
@@ -539,14 +535,10 @@ static int cmp_ip6(const void *a, const void *b)
 
 static int push_u32(uint32_t **v, size_t *n, size_t *cap, uint32_t x)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		uint32_t *nv = realloc(*v, nc * sizeof(*nv));
-		if (!nv)
-			return MM_ENOMEM;
-		*v = nv;
-		*cap = nc;
-	}
+	uint32_t *nv = mm_grow(*v, *n, cap, sizeof(*nv), 16);
+	if (!nv)
+		return MM_ENOMEM;
+	*v = nv;
 	(*v)[(*n)++] = x;
 	return 0;
 }
@@ -607,18 +599,16 @@ static int ipidx_add(struct ipidx *x, const uint32_t *v4lo, const uint32_t *v4hi
 	for (size_t i = 0; i < nv4; i++) {
 		int rc;
 		if (v4lo[i] == v4hi[i]) {
-			if (x->n == x->cap) {
-				size_t nc = x->cap ? x->cap * 2 : 1024;
-				uint32_t *ni = realloc(x->ip, nc * sizeof(*ni));
-				if (!ni)
-					return MM_ENOMEM;
-				x->ip = ni;
-				uint32_t *nr = realloc(x->rule, nc * sizeof(*nr));
-				if (!nr)
-					return MM_ENOMEM;
-				x->rule = nr;
-				x->cap = nc;
-			}
+			size_t c1 = x->cap, c2 = x->cap;
+			uint32_t *ni = mm_grow(x->ip, x->n, &c1, sizeof(*ni), 1024);
+			if (!ni)
+				return MM_ENOMEM;
+			x->ip = ni;
+			uint32_t *nr = mm_grow(x->rule, x->n, &c2, sizeof(*nr), 1024);
+			if (!nr)
+				return MM_ENOMEM;
+			x->rule = nr;
+			x->cap = c1;
 			x->ip[x->n] = v4lo[i];
 			x->rule[x->n] = rule;
 			x->n++;
@@ -804,14 +794,10 @@ static const uint8_t fold[256] = {
 static int anch_push(struct group *g, const uint8_t *p, size_t n, bool nocase, uint8_t lo,
 		     uint8_t hi, uint32_t idx, bool upper)
 {
-	if (g->nanch == g->cap_anch) {
-		size_t nc = g->cap_anch ? g->cap_anch * 2 : 16;
-		struct anch *na = realloc(g->anch, nc * sizeof(*na));
-		if (!na)
-			return MM_ENOMEM;
-		g->anch = na;
-		g->cap_anch = nc;
-	}
+	struct anch *na = mm_grow(g->anch, g->nanch, &g->cap_anch, sizeof(*na), 16);
+	if (!na)
+		return MM_ENOMEM;
+	g->anch = na;
 	struct anch *a = &g->anch[g->nanch++];
 	memset(a, 0, sizeof(*a));
 	for (size_t i = 0; i < n && i < ANCH_MAX_LEN; i++)
@@ -911,14 +897,10 @@ static struct group *sub_get(struct group *g, uint8_t side, uint16_t port, const
 		if (p->side == side && p->port == port && (!app || !strcmp(p->app, app)))
 			return p->g;
 	}
-	if (g->nsubs == g->cap_subs) {
-		size_t nc = g->cap_subs ? g->cap_subs * 2 : 16;
-		struct psub *ns = realloc(g->subs, nc * sizeof(*ns));
-		if (!ns)
-			return NULL;
-		g->subs = ns;
-		g->cap_subs = nc;
-	}
+	struct psub *ns = mm_grow(g->subs, g->nsubs, &g->cap_subs, sizeof(*ns), 16);
+	if (!ns)
+		return NULL;
+	g->subs = ns;
 	struct group *sg = calloc(1, sizeof(*sg));
 	if (!sg)
 		return NULL;
@@ -961,22 +943,21 @@ static int group_add_pattern(struct group *g, const struct rule *r, uint32_t idx
 	}
 	if (sg)
 		return group_add_pattern(sg, r, idx);
-	if (g->npats == g->cap_pats) {
-		size_t nc = g->cap_pats ? g->cap_pats * 2 : 64;
-		char **np = realloc(g->pats, nc * sizeof(*np));
-		if (!np)
-			return MM_ENOMEM;
-		g->pats = np;
-		unsigned *nf = realloc(g->flags, nc * sizeof(*nf));
-		if (!nf)
-			return MM_ENOMEM;
-		g->flags = nf;
-		uint32_t *ni = realloc(g->ids, nc * sizeof(*ni));
-		if (!ni)
-			return MM_ENOMEM;
-		g->ids = ni;
-		g->cap_pats = nc;
-	}
+	/* three arrays of one capacity: each grows from the same old one */
+	size_t c1 = g->cap_pats, c2 = g->cap_pats, c3 = g->cap_pats;
+	char **np = mm_grow(g->pats, g->npats, &c1, sizeof(*np), 64);
+	if (!np)
+		return MM_ENOMEM;
+	g->pats = np;
+	unsigned *nf = mm_grow(g->flags, g->npats, &c2, sizeof(*nf), 64);
+	if (!nf)
+		return MM_ENOMEM;
+	g->flags = nf;
+	uint32_t *ni = mm_grow(g->ids, g->npats, &c3, sizeof(*ni), 64);
+	if (!ni)
+		return MM_ENOMEM;
+	g->ids = ni;
+	g->cap_pats = c1;
 	if (!g->is_sub)
 		zero_free(&p, &n);
 	char *s = malloc(n * 4 + 1);
@@ -1252,14 +1233,10 @@ static int build_groups(struct net_rules *rs, struct mm_diag *diag)
 				struct ip6key **t = by_src ? &rs->src6 : &rs->dst6;
 				size_t *tn = by_src ? &rs->nsrc6 : &rs->ndst6;
 				size_t *tc = by_src ? &rs->capsrc6 : &rs->capdst6;
-				if (*tn == *tc) {
-					size_t nc = *tc ? *tc * 2 : 256;
-					struct ip6key *nt = realloc(*t, nc * sizeof(*nt));
-					if (!nt)
-						return MM_ENOMEM;
-					*t = nt;
-					*tc = nc;
-				}
+				struct ip6key *nt = mm_grow(*t, *tn, tc, sizeof(*nt), 256);
+				if (!nt)
+					return MM_ENOMEM;
+				*t = nt;
 				memcpy((*t)[*tn].a, m->addr, 16);
 				(*t)[*tn].rule = (uint32_t)i;
 				(*tn)++;
