@@ -678,6 +678,7 @@ struct pstate {
 	int last_item;
 	bool any_payload, any_app, pkt_kw;
 	bool has_sid;
+	const char *kw;		/* the keyword being set up */
 };
 
 typedef int kw_setup_fn(struct pstate *ps, char *value, bool has_value);
@@ -1355,52 +1356,32 @@ static int hdr_range(struct pstate *ps, struct rule_range *r, const char *kw, ch
 	return 0;
 }
 
-static int kw_dsize(struct pstate *ps, char *v, bool hv)
-{
-	(void)hv;
-	return hdr_range(ps, &ps->r->dsize, "dsize", v, 65535);
-}
+/* Header keywords that are a number or range of one field of the rule:
+ * the field and the largest value. */
+static const struct {
+	const char *name;
+	size_t off;
+	int64_t max;
+} hdr_fields[] = {
+	{ "dsize", offsetof(struct rule, dsize), 65535 },
+	{ "ttl", offsetof(struct rule, ttl), 255 },
+	{ "itype", offsetof(struct rule, itype), 255 },
+	{ "icode", offsetof(struct rule, icode), 255 },
+	{ "id", offsetof(struct rule, ipid), 65535 },
+	{ "seq", offsetof(struct rule, seq), UINT32_MAX },
+	{ "ack", offsetof(struct rule, ack), UINT32_MAX },
+	{ "window", offsetof(struct rule, window), 65535 },
+};
 
-static int kw_ttl(struct pstate *ps, char *v, bool hv)
+static int kw_hdr(struct pstate *ps, char *v, bool hv)
 {
 	(void)hv;
-	return hdr_range(ps, &ps->r->ttl, "ttl", v, 255);
-}
-
-static int kw_itype(struct pstate *ps, char *v, bool hv)
-{
-	(void)hv;
-	return hdr_range(ps, &ps->r->itype, "itype", v, 255);
-}
-
-static int kw_icode(struct pstate *ps, char *v, bool hv)
-{
-	(void)hv;
-	return hdr_range(ps, &ps->r->icode, "icode", v, 255);
-}
-
-static int kw_id(struct pstate *ps, char *v, bool hv)
-{
-	(void)hv;
-	return hdr_range(ps, &ps->r->ipid, "id", v, 65535);
-}
-
-static int kw_seq(struct pstate *ps, char *v, bool hv)
-{
-	(void)hv;
-	return hdr_range(ps, &ps->r->seq, "seq", v, UINT32_MAX);
-}
-
-static int kw_ack(struct pstate *ps, char *v, bool hv)
-{
-	(void)hv;
-	return hdr_range(ps, &ps->r->ack, "ack", v, UINT32_MAX);
-}
-
-static int kw_window(struct pstate *ps, char *v, bool hv)
-{
-	(void)hv;
-	return hdr_range(ps, &ps->r->window, "window", v, 65535);
+	for (size_t i = 0; i < MM_ARRAY_SIZE(hdr_fields); i++)
+		if (!strcmp(hdr_fields[i].name, ps->kw)) {
+			void *field = (char *)ps->r + hdr_fields[i].off;
+			return hdr_range(ps, field, ps->kw, v, hdr_fields[i].max);
+		}
+	return unsupported(ps->e, "keyword", ps->kw);
 }
 
 static int kw_ip_proto(struct pstate *ps, char *v, bool hv)
@@ -1651,10 +1632,10 @@ static const struct kw_entry keywords[] = {
 	{ "bsize", kw_bsize, true }, { "pcre", kw_pcre, true },
 	{ "byte_test", kw_byte_test, true }, { "byte_jump", kw_byte_jump, true },
 	{ "byte_extract", kw_byte_extract, true }, { "byte_math", kw_byte_math, true },
-	{ "isdataat", kw_isdataat, true }, { "dsize", kw_dsize, true },
-	{ "ttl", kw_ttl, true }, { "itype", kw_itype, true }, { "icode", kw_icode, true },
-	{ "id", kw_id, true }, { "seq", kw_seq, true }, { "ack", kw_ack, true },
-	{ "window", kw_window, true }, { "ip_proto", kw_ip_proto, true },
+	{ "isdataat", kw_isdataat, true }, { "dsize", kw_hdr, true },
+	{ "ttl", kw_hdr, true }, { "itype", kw_hdr, true }, { "icode", kw_hdr, true },
+	{ "id", kw_hdr, true }, { "seq", kw_hdr, true }, { "ack", kw_hdr, true },
+	{ "window", kw_hdr, true }, { "ip_proto", kw_ip_proto, true },
 	{ "sameip", kw_sameip, false }, { "urilen", kw_urilen, true },
 	{ "flags", kw_flags, true }, { "flowbits", kw_flowbits, true },
 	{ "threshold", kw_threshold, true }, { "detection_filter", kw_detection_filter, true },
@@ -1983,6 +1964,7 @@ int rule_parse(struct rule *r, const char *text, size_t len, const struct rule_p
 				rc = fail(&e, MM_ESYNTAX, "syntax: missing value", "%s needs a value", name);
 				goto out;
 			}
+			ps.kw = kw->name;
 			rc = kw->setup(&ps, val, hv);
 			if (rc)
 				goto out;
