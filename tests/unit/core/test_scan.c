@@ -151,6 +151,28 @@ static struct mm_output *capture_output(struct capture *c)
 	return o;
 }
 
+/* One scan's summary and captured output, made and released by each test
+ * that runs a scan. */
+struct run {
+	struct mm_scan_summary *sum;
+	struct capture c;
+	struct mm_output *out;
+};
+
+static void run_begin(struct run *rn)
+{
+	rn->sum = calloc(1, sizeof(*rn->sum));
+	assert_non_null(rn->sum);
+	rn->out = capture_output(&rn->c);
+}
+
+static void run_end(struct run *rn)
+{
+	mm_output_free(rn->out);
+	mm_buf_release(&rn->c.text);
+	free(rn->sum);
+}
+
 static void put(const char *rel, const void *content, size_t len)
 {
 	char p[512];
@@ -215,46 +237,45 @@ static void base_opts(struct mm_scan_opts *o, const char **paths, struct mm_outp
 
 static void test_routing_and_summary(void **state)
 {
-	struct mm_scan_summary *sum = calloc(1, sizeof(*sum));
-	struct capture c;
-	struct mm_output *out = capture_output(&c);
+	struct run rn;
 	struct mm_scan_opts o;
 	struct mm_scan *s;
 	char p[512];
 	const char *paths[] = { p };
 
 	(void)state;
+	run_begin(&rn);
 	snprintf(p, sizeof(p), "%s/t", root);
-	base_opts(&o, paths, out);
+	base_opts(&o, paths, rn.out);
 	s = mm_scan_new(&o);
 	assert_non_null(s);
-	assert_int_equal(mm_scan_run(s, sum), 0);
+	assert_int_equal(mm_scan_run(s, rn.sum), 0);
 	mm_scan_free(s);
 
-	assert_int_equal(sum->inputs, 8);	/* 7 regular files and the FIFO */
-	assert_int_equal(sum->empty, 1);
+	assert_int_equal(rn.sum->inputs, 8);	/* 7 regular files and the FIFO */
+	assert_int_equal(rn.sum->empty, 1);
 	/* clean, evil and empty are fully examined; part is partial */
-	assert_int_equal(sum->examined, 3);
-	assert_int_equal(sum->alerts, 2);
-	assert_int_equal(sum->alerts_by_level[MM_LEVEL_HIGH], 1);
-	assert_int_equal(sum->alerts_by_level[MM_LEVEL_LOW], 1);
-	assert_int_equal(sum->partial, 1);
-	assert_int_equal(sum->partial_by_reason[MM_SKIP_CORRUPT], 1);
-	assert_int_equal(sum->skipped_by_reason[MM_SKIP_UNSUPPORTED], 1);
-	assert_int_equal(sum->skipped_by_reason[MM_SKIP_ERROR], 1);
-	assert_int_equal(sum->skipped_by_reason[MM_SKIP_NO_ENGINE], 1);
-	assert_int_equal(sum->skipped_by_reason[MM_SKIP_NOT_REGULAR], 1);
-	assert_int_equal(sum->skipped, 4);
+	assert_int_equal(rn.sum->examined, 3);
+	assert_int_equal(rn.sum->alerts, 2);
+	assert_int_equal(rn.sum->alerts_by_level[MM_LEVEL_HIGH], 1);
+	assert_int_equal(rn.sum->alerts_by_level[MM_LEVEL_LOW], 1);
+	assert_int_equal(rn.sum->partial, 1);
+	assert_int_equal(rn.sum->partial_by_reason[MM_SKIP_CORRUPT], 1);
+	assert_int_equal(rn.sum->skipped_by_reason[MM_SKIP_UNSUPPORTED], 1);
+	assert_int_equal(rn.sum->skipped_by_reason[MM_SKIP_ERROR], 1);
+	assert_int_equal(rn.sum->skipped_by_reason[MM_SKIP_NO_ENGINE], 1);
+	assert_int_equal(rn.sum->skipped_by_reason[MM_SKIP_NOT_REGULAR], 1);
+	assert_int_equal(rn.sum->skipped, 4);
 	/* every input is accounted for exactly once */
-	assert_int_equal(sum->inputs, sum->examined + sum->skipped + sum->partial + sum->unchanged);
-	assert_int_equal(sum->no_engine_by_kind[MM_KIND_BINARY], 1);
-	assert_int_equal(sum->by_engine[0], 5);
-	assert_int_equal(sum->n_counters, 2);
-	assert_string_equal(sum->counters[0].name, "fake.bytes");
-	assert_string_equal(sum->counters[1].name, "fake.inputs");
-	assert_int_equal(sum->counters[1].value, 5);
-	assert_false(sum->interrupted);
-	assert_non_null(strstr(sum->first_skipped[MM_SKIP_NO_ENGINE][0], "g-binary"));
+	assert_int_equal(rn.sum->inputs, rn.sum->examined + rn.sum->skipped + rn.sum->partial + rn.sum->unchanged);
+	assert_int_equal(rn.sum->no_engine_by_kind[MM_KIND_BINARY], 1);
+	assert_int_equal(rn.sum->by_engine[0], 5);
+	assert_int_equal(rn.sum->n_counters, 2);
+	assert_string_equal(rn.sum->counters[0].name, "fake.bytes");
+	assert_string_equal(rn.sum->counters[1].name, "fake.inputs");
+	assert_int_equal(rn.sum->counters[1].value, 5);
+	assert_false(rn.sum->interrupted);
+	assert_non_null(strstr(rn.sum->first_skipped[MM_SKIP_NO_ENGINE][0], "g-binary"));
 
 	/* deterministic: sorted by path, then emission order; the pipeline
 	 * filled file.path and the module; partials beyond 3 are summed up */
@@ -280,12 +301,10 @@ static void test_routing_and_summary(void **state)
 			mm_buf_append(&want, lines[i], (size_t)(at - lines[i]));
 			mm_buf_appendf(&want, "%s%s\n", root, at + 1);
 		}
-		assert_string_equal(c.text.ptr, want.ptr);
+		assert_string_equal(rn.c.text.ptr, want.ptr);
 		mm_buf_release(&want);
 	}
-	mm_output_free(out);
-	mm_buf_release(&c.text);
-	free(sum);
+	run_end(&rn);
 }
 
 static void test_deterministic_across_threads(void **state)
@@ -297,69 +316,62 @@ static void test_deterministic_across_threads(void **state)
 	(void)state;
 	snprintf(p, sizeof(p), "%s/t", root);
 	for (unsigned t = 1; t <= 8; t *= 2) {
-		struct mm_scan_summary *sum = calloc(1, sizeof(*sum));
-		struct capture c;
-		struct mm_output *out = capture_output(&c);
+		struct run rn;
 		struct mm_scan_opts o;
 		struct mm_scan *s;
 
-		base_opts(&o, paths, out);
+		run_begin(&rn);
+		base_opts(&o, paths, rn.out);
 		o.threads = t;
 		s = mm_scan_new(&o);
-		assert_int_equal(mm_scan_run(s, sum), 0);
+		assert_int_equal(mm_scan_run(s, rn.sum), 0);
 		mm_scan_free(s);
 		if (!first)
-			first = strdup(c.text.ptr);
+			first = strdup(rn.c.text.ptr);
 		else
-			assert_string_equal(first, c.text.ptr);
-		mm_output_free(out);
-		mm_buf_release(&c.text);
-		free(sum);
+			assert_string_equal(first, rn.c.text.ptr);
+		run_end(&rn);
 	}
 	free(first);
 }
 
 static void test_max_size_and_timeout(void **state)
 {
-	struct mm_scan_summary *sum = calloc(1, sizeof(*sum));
-	struct capture c;
-	struct mm_output *out = capture_output(&c);
+	struct run rn;
 	struct mm_scan_opts o;
 	struct mm_scan *s;
 	char p[512];
 	const char *paths[] = { p };
 
 	(void)state;
+	run_begin(&rn);
 	snprintf(p, sizeof(p), "%s/m", root);
 	assert_int_equal(mkdir(p, 0755), 0);
 	puts_file("m/big.txt", "this text file is longer than thirty-two bytes\n");
 	puts_file("m/slow.txt", "SLOW\n");
-	base_opts(&o, paths, out);
+	base_opts(&o, paths, rn.out);
 	o.max_size = 32;
 	o.timeout_s = 1;
 	s = mm_scan_new(&o);
-	assert_int_equal(mm_scan_run(s, sum), 0);
+	assert_int_equal(mm_scan_run(s, rn.sum), 0);
 	mm_scan_free(s);
-	assert_int_equal(sum->skipped_by_reason[MM_SKIP_TOO_LARGE], 1);
-	assert_int_equal(sum->skipped_by_reason[MM_SKIP_TIMEOUT], 1);
-	assert_non_null(strstr(c.text.ptr, "S too large 0"));
-	assert_non_null(strstr(c.text.ptr, "S timed out 0"));
-	mm_output_free(out);
-	mm_buf_release(&c.text);
-	free(sum);
+	assert_int_equal(rn.sum->skipped_by_reason[MM_SKIP_TOO_LARGE], 1);
+	assert_int_equal(rn.sum->skipped_by_reason[MM_SKIP_TIMEOUT], 1);
+	assert_non_null(strstr(rn.c.text.ptr, "S too large 0"));
+	assert_non_null(strstr(rn.c.text.ptr, "S timed out 0"));
+	run_end(&rn);
 }
 
 static void test_interrupt(void **state)
 {
-	struct mm_scan_summary *sum = calloc(1, sizeof(*sum));
-	struct capture c;
-	struct mm_output *out = capture_output(&c);
+	struct run rn;
 	struct mm_scan_opts o;
 	struct mm_scan *s;
 	char p[512];
 	const char *paths[] = { p };
 
 	(void)state;
+	run_begin(&rn);
 	snprintf(p, sizeof(p), "%s/i", root);
 	assert_int_equal(mkdir(p, 0755), 0);
 	/* the STOP input interrupts the scan, then waits like a slow engine:
@@ -371,21 +383,19 @@ static void test_interrupt(void **state)
 		snprintf(name, sizeof(name), "i/f%02d.txt", i);
 		puts_file(name, "plain\n");
 	}
-	base_opts(&o, paths, out);
+	base_opts(&o, paths, rn.out);
 	o.threads = 1;
 	s = mm_scan_new(&o);
 	current_scan = s;
-	assert_int_equal(mm_scan_run(s, sum), MM_EINTR);
+	assert_int_equal(mm_scan_run(s, rn.sum), MM_EINTR);
 	current_scan = NULL;
 	mm_scan_free(s);
-	assert_true(sum->interrupted);
+	assert_true(rn.sum->interrupted);
 	/* whatever was not examined is said so: nothing is silently clean */
-	assert_int_equal(sum->examined + sum->skipped_by_reason[MM_SKIP_INTERRUPTED], sum->inputs);
-	assert_true(sum->skipped_by_reason[MM_SKIP_INTERRUPTED] >= 1);
-	assert_int_equal(sum->skipped_by_reason[MM_SKIP_TIMEOUT], 0);
-	mm_output_free(out);
-	mm_buf_release(&c.text);
-	free(sum);
+	assert_int_equal(rn.sum->examined + rn.sum->skipped_by_reason[MM_SKIP_INTERRUPTED], rn.sum->inputs);
+	assert_true(rn.sum->skipped_by_reason[MM_SKIP_INTERRUPTED] >= 1);
+	assert_int_equal(rn.sum->skipped_by_reason[MM_SKIP_TIMEOUT], 0);
+	run_end(&rn);
 }
 
 struct changed {
@@ -418,9 +428,7 @@ static void on_examined(void *arg, const struct mm_input *in, size_t engine)
 
 static void test_changed_callbacks(void **state)
 {
-	struct mm_scan_summary *sum = calloc(1, sizeof(*sum));
-	struct capture c;
-	struct mm_output *out = capture_output(&c);
+	struct run rn;
 	struct mm_scan_opts o;
 	struct mm_scan *s;
 	struct changed ch;
@@ -428,20 +436,21 @@ static void test_changed_callbacks(void **state)
 	const char *paths[] = { p };
 
 	(void)state;
+	run_begin(&rn);
 	memset(&ch, 0, sizeof(ch));
 	snprintf(p, sizeof(p), "%s/t", root);
-	base_opts(&o, paths, out);
+	base_opts(&o, paths, rn.out);
 	o.threads = 1;	/* the callbacks above are not thread-safe */
 	o.unchanged = is_unchanged;
 	o.examined = on_examined;
 	o.changed_arg = &ch;
 	s = mm_scan_new(&o);
-	assert_int_equal(mm_scan_run(s, sum), 0);
+	assert_int_equal(mm_scan_run(s, rn.sum), 0);
 	mm_scan_free(s);
 	/* asked for the five text inputs the fake engine owns (not the empty
 	 * file, not the binary nobody owns) */
 	assert_int_equal(ch.unchanged_calls, 5);
-	assert_int_equal(sum->unchanged, 1);
+	assert_int_equal(rn.sum->unchanged, 1);
 	/* evil is examined fully by the engine (and the empty file counted);
 	 * clean was left out; part lost corrupt chunks, which a rescan loses
 	 * again, so it is recorded as examined too (but not counted so) */
@@ -449,11 +458,9 @@ static void test_changed_callbacks(void **state)
 	/* in the walk's (directory) order */
 	assert_true((!strcmp(ch.examined[0], "a-evil.txt") && !strcmp(ch.examined[1], "c-part.txt")) ||
 		    (!strcmp(ch.examined[0], "c-part.txt") && !strcmp(ch.examined[1], "a-evil.txt")));
-	assert_int_equal(sum->examined, 2);
-	assert_int_equal(sum->partial, 1);
-	mm_output_free(out);
-	mm_buf_release(&c.text);
-	free(sum);
+	assert_int_equal(rn.sum->examined, 2);
+	assert_int_equal(rn.sum->partial, 1);
+	run_end(&rn);
 }
 
 /* --changed and inputs examined in part: a part left out at a limit is
@@ -461,9 +468,7 @@ static void test_changed_callbacks(void **state)
  * may not be (not recorded), also next to a stable one */
 static void test_changed_partial(void **state)
 {
-	struct mm_scan_summary *sum = calloc(1, sizeof(*sum));
-	struct capture c;
-	struct mm_output *out = capture_output(&c);
+	struct run rn;
 	struct mm_scan_opts o;
 	struct mm_scan *s;
 	struct changed ch;
@@ -471,31 +476,30 @@ static void test_changed_partial(void **state)
 	const char *paths[] = { p };
 
 	(void)state;
+	run_begin(&rn);
 	memset(&ch, 0, sizeof(ch));
 	snprintf(p, sizeof(p), "%s/u", root);
 	assert_int_equal(mkdir(p, 0755), 0);
 	puts_file("u/x-limit.txt", "this one was CUTOFF\n");
 	puts_file("u/y-stall.txt", "this one had a STALL\n");
 	puts_file("u/z-both.txt", "this one was CUTOFF and had a STALL\n");
-	base_opts(&o, paths, out);
+	base_opts(&o, paths, rn.out);
 	o.threads = 1;
 	o.unchanged = is_unchanged;
 	o.examined = on_examined;
 	o.changed_arg = &ch;
 	s = mm_scan_new(&o);
-	assert_int_equal(mm_scan_run(s, sum), 0);
+	assert_int_equal(mm_scan_run(s, rn.sum), 0);
 	mm_scan_free(s);
 	assert_int_equal(ch.unchanged_calls, 3);
 	assert_int_equal(ch.examined_calls, 1);
 	assert_string_equal(ch.examined[0], "x-limit.txt");
-	assert_int_equal(sum->examined, 0);
-	assert_int_equal(sum->partial, 3);
+	assert_int_equal(rn.sum->examined, 0);
+	assert_int_equal(rn.sum->partial, 3);
 	/* counted by the first reason of each input */
-	assert_int_equal(sum->partial_by_reason[MM_SKIP_LIMIT], 2);
-	assert_int_equal(sum->partial_by_reason[MM_SKIP_TIMEOUT], 1);
-	mm_output_free(out);
-	mm_buf_release(&c.text);
-	free(sum);
+	assert_int_equal(rn.sum->partial_by_reason[MM_SKIP_LIMIT], 2);
+	assert_int_equal(rn.sum->partial_by_reason[MM_SKIP_TIMEOUT], 1);
+	run_end(&rn);
 }
 
 /* --changed before open: the walker asks from a stat, the file is never
@@ -527,9 +531,7 @@ static void count_open(void *arg, const char *path)
 
 static void test_changed_before_open(void **state)
 {
-	struct mm_scan_summary *sum = calloc(1, sizeof(*sum));
-	struct capture c;
-	struct mm_output *out = capture_output(&c);
+	struct run rn;
 	struct mm_scan_opts o;
 	struct mm_scan *s;
 	struct stat_changed ch;
@@ -537,33 +539,32 @@ static void test_changed_before_open(void **state)
 	const char *paths[] = { p };
 
 	(void)state;
+	run_begin(&rn);
 	memset(&ch, 0, sizeof(ch));
 	snprintf(p, sizeof(p), "%s/t", root);
-	base_opts(&o, paths, out);
+	base_opts(&o, paths, rn.out);
 	o.unchanged_stat = is_unchanged_stat;
 	o.changed_arg = &ch;
 	o.before_open = count_open;
 	o.hook_arg = &ch;
 	s = mm_scan_new(&o);
-	assert_int_equal(mm_scan_run(s, sum), 0);
+	assert_int_equal(mm_scan_run(s, rn.sum), 0);
 	mm_scan_free(s);
 	/* every regular file is asked (not the FIFO), from its stat alone */
 	assert_int_equal(ch.asked, 7);
 	assert_false(ch.bad);
 	/* ... and on the walking thread: these counters need no lock */
 	assert_int_equal(ch.opened_left_out, 0);
-	assert_int_equal(sum->unchanged, 2);
-	assert_int_equal(sum->walk.left_out, 2);
+	assert_int_equal(rn.sum->unchanged, 2);
+	assert_int_equal(rn.sum->walk.left_out, 2);
 	/* the evil file was left out: no alert, and its PART neighbour gave
 	 * no partial */
-	assert_int_equal(sum->alerts, 0);
-	assert_int_equal(sum->partial, 0);
-	assert_null(strstr(c.text.ptr ? c.text.ptr : "", "a-evil"));
-	assert_int_equal(sum->inputs, sum->examined + sum->skipped + sum->partial + sum->unchanged);
-	assert_int_equal(sum->inputs, 8);	/* 7 files and the FIFO */
-	mm_output_free(out);
-	mm_buf_release(&c.text);
-	free(sum);
+	assert_int_equal(rn.sum->alerts, 0);
+	assert_int_equal(rn.sum->partial, 0);
+	assert_null(strstr(rn.c.text.ptr ? rn.c.text.ptr : "", "a-evil"));
+	assert_int_equal(rn.sum->inputs, rn.sum->examined + rn.sum->skipped + rn.sum->partial + rn.sum->unchanged);
+	assert_int_equal(rn.sum->inputs, 8);	/* 7 files and the FIFO */
+	run_end(&rn);
 }
 
 static void test_live_ctx(void **state)
