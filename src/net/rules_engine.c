@@ -91,8 +91,11 @@ struct ipidx {
  * buffer (startswith, or depth without relative): checked by hand at the
  * start of each scanned buffer instead of by Hyperscan, whose literal
  * matcher slows down for every short literal it must find anywhere. */
-#define ANCH_MAX_LEN 5		/* longer contents stay in Hyperscan (measured:
-				 * 5 and 64 beat 4, 6, 8, 16 and 24, 200) */
+#define ANCH_MAX_LEN 8		/* longer contents stay in Hyperscan (ET Open,
+				 * cycle counts on the corpus mix with the
+				 * pair buckets: 8 beats 5, 16 and 64; it takes
+				 * the 256 six-byte "XOR key" startswith
+				 * contents out of the main stream database) */
 #define ANCH_MAX_END 64		/* the content must end within this */
 struct anch {
 	uint8_t pat[ANCH_MAX_LEN];
@@ -141,9 +144,9 @@ struct group {
 	uint32_t by_flags_at[257];
 	uint32_t *ionly;	/* address-only packet rules */
 	size_t nionly, cap_ionly;
-	struct anch *anch;	/* sorted by the first byte (folded for nocase) */
+	struct anch *anch;	/* sorted by bucket (anch_key()) */
 	size_t nanch, cap_anch;
-	uint16_t anch_at[257];	/* first byte -> first index in anch */
+	uint16_t *anch_at;	/* ANCH_NB + 1: bucket (anch_key()) -> first index in anch */
 	uint8_t anch_end;	/* largest hi */
 	bool is_sub;		/* a port subgroup (not split further) */
 	uint8_t anch_maxp[256];	/* first byte -> 1 + the largest start allowed, 0 none */
@@ -814,11 +817,31 @@ static int anch_push(struct group *g, const uint8_t *p, size_t n, bool nocase, u
 	return 0;
 }
 
+/* Anchored entries are found by their first two bytes: a hash of the
+ * pair picks one of ANCH_PAIR_NB buckets (a nocase entry is filed under
+ * the lower case of its second byte); entries of one byte are in bucket
+ * ANCH_PAIR_NB + that byte. A position of a buffer is looked up in one
+ * bucket (two when its second byte is an upper-case letter), instead of
+ * every entry that starts with its byte (binary protocols have dozens of
+ * entries starting with 00 or ff). */
+#define ANCH_PAIR_NB 1024u
+#define ANCH_NB (ANCH_PAIR_NB + 256u)
+static unsigned anch_pair_key(unsigned b0, unsigned b1)
+{
+	return ((b0 * 0x9e3u) ^ b1) & (ANCH_PAIR_NB - 1);
+}
+
+static unsigned anch_key(const struct anch *a)
+{
+	return a->len < 2 ? ANCH_PAIR_NB + a->pat[0] : anch_pair_key(a->pat[0], a->pat[1]);
+}
+
 static int cmp_anch(const void *x, const void *y)
 {
 	const struct anch *a = x, *b = y;
-	if (a->pat[0] != b->pat[0])
-		return a->pat[0] < b->pat[0] ? -1 : 1;
+	unsigned ka = anch_key(a), kb = anch_key(b);
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
 	return (a->rule > b->rule) - (a->rule < b->rule);
 }
 
@@ -828,7 +851,8 @@ static int anch_index(struct group *g)
 		return 0;
 	qsort(g->anch, g->nanch, sizeof(*g->anch), cmp_anch);
 	g->anch_pair = calloc(65536 / 64, sizeof(*g->anch_pair));
-	if (!g->anch_pair)
+	g->anch_at = malloc((ANCH_NB + 1) * sizeof(*g->anch_at));
+	if (!g->anch_pair || !g->anch_at)
 		return MM_ENOMEM;
 	for (size_t k = 0; k < g->nanch; k++) {
 		const struct anch *a = &g->anch[k];
@@ -836,20 +860,19 @@ static int anch_index(struct group *g)
 		unsigned mp = (unsigned)(a->hi - a->len) + 1u;
 		if (mp > g->anch_maxp[b0])
 			g->anch_maxp[b0] = (uint8_t)mp;
-		for (unsigned b1 = 0; b1 < 256; b1++) {
-			bool ok = a->len < 2 || b1 == a->pat[1] ||
-				  (a->nocase && fold[b1] == a->pat[1]);
+		for (unsigned b1 = 0; a->len >= 2 && b1 < 256; b1++) {
+			bool ok = b1 == a->pat[1] || (a->nocase && fold[b1] == a->pat[1]);
 			if (ok)
 				g->anch_pair[(b0 << 8 | b1) / 64] |= 1ull << ((b0 << 8 | b1) % 64);
 		}
 	}
 	size_t k = 0;
-	for (unsigned b = 0; b < 256; b++) {
+	for (unsigned b = 0; b < ANCH_NB; b++) {
 		g->anch_at[b] = (uint16_t)k;
-		while (k < g->nanch && g->anch[k].pat[0] == b)
+		while (k < g->nanch && anch_key(&g->anch[k]) == b)
 			k++;
 	}
-	g->anch_at[256] = (uint16_t)k;
+	g->anch_at[ANCH_NB] = (uint16_t)k;
 	return 0;
 }
 
@@ -1190,6 +1213,7 @@ static void group_release(struct group *g)
 	free(g->ionly);
 	free(g->anch);
 	free(g->anch_pair);
+	free(g->anch_at);
 }
 
 static int build_groups(struct net_rules *rs, struct mm_diag *diag)
@@ -1475,30 +1499,43 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
 	return 0;
 }
 
+/* Marks the rules of the entries of bucket k that occur at data + p. */
+static void anch_bucket(struct net_rules_state *s, const struct group *g, unsigned k,
+			const uint8_t *data, size_t len, size_t p)
+{
+	for (unsigned e = g->anch_at[k]; e < g->anch_at[k + 1]; e++) {
+		const struct anch *a = &g->anch[e];
+		if (p < a->lo || p + a->len > a->hi || p + a->len > len || data[p] != a->pat[0])
+			continue;
+		bool ok = true;
+		for (unsigned i = 1; i < a->len && ok; i++)
+			ok = a->nocase ? fold[data[p + i]] == a->pat[i] : data[p + i] == a->pat[i];
+		if (ok)
+			mark(s, a->rule);
+	}
+}
+
 /* The anchored contents of g at the start of data (a nocase content is
- * filed under both cases of its first byte, so one lookup per position). */
+ * filed under both cases of its first byte). */
 static void anch_scan(struct net_rules_state *s, const struct group *g, const uint8_t *data,
 		      size_t len)
 {
 	size_t end = MM_MIN(len, (size_t)g->anch_end);
 	for (size_t p = 0; p < end; p++) {
-		uint8_t b = data[p];
+		unsigned b = data[p];
 		if (p >= g->anch_maxp[b])
 			continue;
-		unsigned pair = (unsigned)b << 8 | (p + 1 < len ? data[p + 1] : 0);
-		if (p + 1 < len && !(g->anch_pair[pair / 64] & (1ull << (pair % 64))))
+		if (g->anch_at[ANCH_PAIR_NB + b] != g->anch_at[ANCH_PAIR_NB + b + 1])
+			anch_bucket(s, g, ANCH_PAIR_NB + b, data, len, p);
+		if (p + 1 >= len)
 			continue;
-		for (unsigned k = g->anch_at[b]; k < g->anch_at[b + 1]; k++) {
-			const struct anch *a = &g->anch[k];
-			if (p < a->lo || p + a->len > a->hi || p + a->len > len)
-				continue;
-			bool ok = true;
-			for (unsigned i = 1; i < a->len && ok; i++)
-				ok = a->nocase ? fold[data[p + i]] == a->pat[i]
-					       : data[p + i] == a->pat[i];
-			if (ok)
-				mark(s, a->rule);
-		}
+		unsigned b1 = data[p + 1], pair = b << 8 | b1;
+		if (!(g->anch_pair[pair / 64] & (1ull << (pair % 64))))
+			continue;
+		unsigned k = anch_pair_key(b, b1);
+		anch_bucket(s, g, k, data, len, p);
+		if (fold[b1] != b1 && anch_pair_key(b, fold[b1]) != k)
+			anch_bucket(s, g, anch_pair_key(b, fold[b1]), data, len, p);
 	}
 }
 

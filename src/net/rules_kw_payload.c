@@ -14,7 +14,10 @@
  * byte_extract variables, gives the same result (with the items after
  * it) from any detection pointer: once it failed it is not tried again
  * when an earlier content moves to its next occurrence (without this a
- * rule of two absolute contents retried every pair of occurrences).
+ * rule of two absolute contents retried every pair of occurrences). Nor
+ * is a content retried at all when what follows it does not depend on
+ * where it matched (rest_moves()): `content:"a"; content:"b";` with "b"
+ * absent fails after one search for each.
  *
  * The buffer is borrowed for the call. The rule set stays read-only and
  * shareable across threads: the pcre match context (the match limit) is
@@ -139,6 +142,27 @@ static bool next_item(struct mctx *c, unsigned i, size_t pos)
 	return true;
 }
 
+/* Whether what follows item i in its buffer depends on where i matched:
+ * a relative item does; isdataat, byte_test, byte_math, bsize and negated
+ * items pass the position on unchanged, so the one after them decides;
+ * a positive absolute item starts over from a position of its own. When
+ * it does not, a later occurrence of i cannot make the rest match. */
+static bool rest_moves(const struct mctx *c, unsigned i)
+{
+	for (unsigned k = i + 1; k < c->r->nm; k++) {
+		const struct rule_match *m = &c->r->m[k];
+		if (m->buf != c->buf)
+			continue;
+		if (m->relative)
+			return true;
+		bool passes = m->negated || m->type == RM_ISDATAAT || m->type == RM_BYTE_TEST ||
+			      m->type == RM_BYTE_MATH || m->type == RM_BSIZE;
+		if (!passes)
+			return false;
+	}
+	return false;
+}
+
 static bool match_content(struct mctx *c, unsigned i, size_t pos)
 {
 	const struct rule_match *m = &c->r->m[i];
@@ -191,7 +215,7 @@ static bool match_content(struct mctx *c, unsigned i, size_t pos)
 			}
 			return true;
 		}
-		if (m->endswith || m->startswith)
+		if (m->endswith || m->startswith || !rest_moves(c, i))
 			return false;
 		from = (int64_t)off + 1;
 	}

@@ -511,6 +511,84 @@ static void test_anchored_deferred(void **state)
 	env_close(&e);
 }
 
+/* Anchored contents are looked up by their first two bytes: entries of
+ * one byte, nocase entries met with an upper-case second byte, entries of
+ * up to eight bytes, and two entries whose byte pairs share a bucket
+ * ("aa" and "rt") only fire on their own bytes. */
+static void test_anchored_buckets(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any any (msg:\"one\"; content:\"Q\"; depth:1; sid:1;)\n"
+		 "alert tcp any any -> any any (msg:\"eight\"; content:\"aBcDeFgH\"; startswith; sid:2;)\n"
+		 "alert tcp any any -> any any (msg:\"nocase\"; content:\"kEy\"; nocase; offset:2; depth:5; sid:3;)\n"
+		 "alert tcp any any -> any any (msg:\"aa\"; content:\"aaX\"; startswith; sid:4;)\n"
+		 "alert tcp any any -> any any (msg:\"rt\"; content:\"rtX\"; startswith; sid:5;)\n");
+	stream(&e, APP_TO_SERVER, "Qxx");
+	assert_string_equal(e.f.sids, "1");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "xQx");
+	stream(&e, APP_TO_SERVER, "xaBcDeFgH");
+	stream(&e, APP_TO_SERVER, "aBcDeFgh");
+	assert_string_equal(e.f.sids, "");
+	stream(&e, APP_TO_SERVER, "aBcDeFgH and more");
+	assert_string_equal(e.f.sids, "2");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "..KEY");
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "...kEY");
+	stream(&e, APP_TO_SERVER, ".KEY.");
+	stream(&e, APP_TO_SERVER, "..kex");
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "rtX");
+	assert_string_equal(e.f.sids, "5");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "aaX");
+	assert_string_equal(e.f.sids, "4");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "raX");
+	stream(&e, APP_TO_SERVER, "atX");
+	assert_string_equal(e.f.sids, "");
+	env_close(&e);
+}
+
+/* A content is tried at its next occurrence when what follows it depends
+ * on where it matched, also through items that pass the position on
+ * (byte_test, negated content) and relative isdataat; a content followed
+ * by an absolute one is not, but that one still is. */
+static void test_retry(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any any (msg:\"bt\"; content:\"a=\"; byte_test:1,=,0x41,0; content:\"1\"; distance:0; within:1; sid:1;)\n"
+		 "alert tcp any any -> any any (msg:\"ida\"; content:\"k=\"; isdataat:1,relative; content:\"9\"; distance:0; within:1; sid:2;)\n"
+		 "alert tcp any any -> any any (msg:\"neg\"; content:\"p=\"; content:!\"zz\"; content:\"5\"; distance:0; within:1; sid:3;)\n"
+		 "alert tcp any any -> any any (msg:\"abs\"; content:\"q=\"; content:\"r\"; content:\"s\"; distance:0; within:1; sid:4;)\n");
+	stream(&e, APP_TO_SERVER, "Ax a=2 a=1");
+	assert_string_equal(e.f.sids, "1");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "Bx a=2 a=1");	/* byte_test fails */
+	assert_string_equal(e.f.sids, "");
+	stream(&e, APP_TO_SERVER, "k=0 k=9;");
+	assert_string_equal(e.f.sids, "2");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "p=4 p=5");
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "p=4 p=5 zz");
+	assert_string_equal(e.f.sids, "");
+	stream(&e, APP_TO_SERVER, "q=1 rx q=2 rs");
+	assert_string_equal(e.f.sids, "4");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "q=1 rx q=2 ry");
+	assert_string_equal(e.f.sids, "");
+	env_close(&e);
+}
+
 /* Address-only rules keyed by overlapping address blocks (found by a
  * binary search over the blocks sorted by start, then back while a block
  * may still reach the address). */
@@ -653,6 +731,8 @@ int main(void)
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_ip_only),
 		cmocka_unit_test(test_anchored_deferred),
+		cmocka_unit_test(test_anchored_buckets),
+		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_ip_wide),
 		cmocka_unit_test(test_quick_bounds),
 		cmocka_unit_test(test_port_groups),
