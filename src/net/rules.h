@@ -249,9 +249,11 @@ int rule_parse(struct rule *r, const char *text, size_t len, const struct rule_p
 void rule_release(struct rule *r);
 
 /* Verifies one rule's match list on one buffer (rules_kw_payload.c).
- * vars holds byte_extract values (RULE_MAX_VARS). */
+ * vars holds byte_extract values (RULE_MAX_VARS). *over_budget (may be
+ * NULL) is set when the step budget ran out (the result is then false
+ * without the buffer having been fully tried). */
 bool rule_match_buffer(const struct rule *r, unsigned buf, const uint8_t *data, size_t len,
-		       int64_t *vars, size_t *match_off, size_t *match_len);
+		       int64_t *vars, size_t *match_off, size_t *match_len, bool *over_budget);
 /* Loads a list of rule texts without files (unit tests, fuzzing): one
  * rule per line. Rejections go to report (may be NULL). */
 int net_rules_load_text(struct net_rules **out, const char *text, size_t len,

@@ -28,7 +28,10 @@
  * with the last RULES_STREAM_TAIL bytes of the previous chunk of that
  * direction in front (kept in the flow's slot), so that patterns cut
  * between segments are seen; a match lying wholly in that tail is not
- * reported again. A TCP packet's payload is scanned once: engine.c defers
+ * reported again. A candidate is verified on the chunk, then on the
+ * window; one whose match on the chunk implies one on the window
+ * (suffix_safe()) is tried on the window first, so that the many that
+ * fail do so once. A TCP packet's payload is scanned once: engine.c defers
  * its packet rules (net_rules_packet_defer) and when reassembly delivers
  * that very payload, one scan with a database holding both the stream and
  * the TCP packet fast patterns (SLOT_COMB) gives both candidate sets.
@@ -162,6 +165,7 @@ struct group {
 struct rule_quick {
 	uint16_t sp_lo, sp_hi, dp_lo, dp_hi;
 	uint32_t ds_lo, ds_hi;
+	bool win_first;		/* suffix_safe(): a stream window is tried first */
 };
 
 struct net_rules {
@@ -727,8 +731,49 @@ static bool port_hull(const struct rule_addr *a, uint16_t *lo, uint16_t *hi)
 	return true;
 }
 
+/* Whether a match of r's payload items on a buffer implies one on any
+ * longer buffer that ends with it (a stream window: the previous chunk's
+ * tail + this chunk): every item finds its place relative to the one
+ * before it or anywhere up to the end (the end is the same). Negated
+ * items, positions counted from the start (offset, depth, startswith,
+ * absolute byte_* items), bsize and pcre that is not relative (^, the
+ * leftmost match) do not. */
+static bool suffix_safe(const struct rule *r)
+{
+	for (unsigned i = 0; i < r->nm; i++) {
+		const struct rule_match *m = &r->m[i];
+		if (m->buf != RB_PAYLOAD)
+			continue;
+		if (m->negated)
+			return false;
+		switch (m->type) {
+		case RM_CONTENT:
+			if (!m->relative && (m->has_offset || m->has_depth || m->startswith))
+				return false;
+			break;
+		case RM_ISDATAAT:
+			break;
+		case RM_PCRE:
+		case RM_BYTE_TEST:
+		case RM_BYTE_EXTRACT:
+		case RM_BYTE_MATH:
+			if (!m->relative)
+				return false;
+			break;
+		case RM_BYTE_JUMP:
+			if (!m->relative || m->from_beginning)
+				return false;
+			break;
+		default:
+			return false;
+		}
+	}
+	return true;
+}
+
 static void quick_of(const struct rule *r, struct rule_quick *q)
 {
+	q->win_first = r->point == RP_STREAM && suffix_safe(r);
 	q->sp_lo = q->dp_lo = 0;
 	q->sp_hi = q->dp_hi = 65535;
 	q->ds_lo = 0;
@@ -1688,6 +1733,7 @@ struct view {
 	struct mm_buf names;
 	const uint8_t *win;	/* stream: previous chunk's tail + this chunk */
 	size_t win_len;
+	bool over_budget;	/* a match_buffers() ran out of steps */
 };
 
 static const uint8_t zero16[16];
@@ -2014,11 +2060,11 @@ static bool match_buffers(const struct rule *r, struct view *v, int64_t *vars, u
 			t[0] = '.';
 			if (d.len)
 				memcpy(t + 1, d.ptr, d.len);
-			ok = rule_match_buffer(r, b, t, d.len + 1, vars, &off, &len);
+			ok = rule_match_buffer(r, b, t, d.len + 1, vars, &off, &len, &v->over_budget);
 			free(t);
 			off = off ? off - 1 : 0;
 		} else {
-			ok = rule_match_buffer(r, b, d.ptr, d.len, vars, &off, &len);
+			ok = rule_match_buffer(r, b, d.ptr, d.len, vars, &off, &len, &v->over_budget);
 		}
 		if (!ok)
 			return false;
@@ -2033,8 +2079,11 @@ static bool match_buffers(const struct rule *r, struct view *v, int64_t *vars, u
 }
 
 /* Verifies candidate rule r at a view; emits on match. */
+/* win_first: r is suffix_safe(), so on a stream window a failure on the
+ * whole window means a failure on the chunk too (one attempt instead of
+ * two for most candidates, which fail). */
 static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct rule *r,
-		   struct view *v, uint64_t frame)
+		   struct view *v, uint64_t frame, bool win_first)
 {
 	if (!proto_match(r, v))
 		return;
@@ -2058,6 +2107,16 @@ static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct 
 	unsigned abuf = RB_PAYLOAD;
 	size_t aoff = 0, alen = 0;
 	const uint8_t *abase = NULL;
+	if (v->win_len && win_first) {
+		struct mm_slice chunk = v->buf[RB_PAYLOAD];
+		v->buf[RB_PAYLOAD].ptr = v->win;
+		v->buf[RB_PAYLOAD].len = v->win_len;
+		v->over_budget = false;
+		bool ok = match_buffers(r, v, vars, &abuf, &aoff, &alen);
+		v->buf[RB_PAYLOAD] = chunk;
+		if (!ok && !v->over_budget)
+			return;
+	}
 	if (match_buffers(r, v, vars, &abuf, &aoff, &alen)) {
 		abase = v->buf[abuf].ptr;
 	} else if (v->win_len) {
@@ -2067,7 +2126,8 @@ static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct 
 		v->buf[RB_PAYLOAD].ptr = v->win;
 		v->buf[RB_PAYLOAD].len = v->win_len;
 		bool ok = match_buffers(r, v, vars, &abuf, &aoff, &alen) &&
-			  !rule_match_buffer(r, RB_PAYLOAD, v->win, v->win_len - chunk.len, vars, NULL, NULL);
+			  !rule_match_buffer(r, RB_PAYLOAD, v->win, v->win_len - chunk.len, vars, NULL, NULL,
+					     NULL);
 		abase = v->win;
 		v->buf[RB_PAYLOAD] = chunk;
 		if (!ok)
@@ -2134,7 +2194,7 @@ static void run_list(struct net_rules_state *s, struct app_ctx *ctx, struct view
 			continue;
 		if (v->pkt && (dsize < q->ds_lo || dsize > q->ds_hi))
 			continue;
-		verify(s, ctx, &rules[best], v, frame);
+		verify(s, ctx, &rules[best], v, frame, q->win_first);
 	}
 }
 

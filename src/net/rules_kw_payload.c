@@ -47,6 +47,7 @@ struct mctx {
 	size_t first_off, first_len;
 	bool have_first;
 	uint64_t failed;	/* items (< 64) known to fail from any position */
+	bool over;		/* the budget ran out */
 };
 
 static int64_t num(const struct mctx *c, const struct rule_num *n)
@@ -190,8 +191,10 @@ static bool match_content(struct mctx *c, unsigned i, size_t pos)
 	const uint8_t *hit = NULL;
 	int64_t from = start;
 	for (;;) {
-		if (--c->budget <= 0)
+		if (--c->budget <= 0) {
+			c->over = true;
 			return false;
+		}
 		hit = (end > from) ? find(c->data + from, (size_t)(end - from), m->pat, m->patlen, m->nocase) : NULL;
 		if (hit && m->endswith) {
 			/* the occurrence must end exactly at the end */
@@ -389,9 +392,9 @@ static bool match_from(struct mctx *c, unsigned i, size_t pos)
 }
 
 bool rule_match_buffer(const struct rule *r, unsigned buf, const uint8_t *data, size_t len,
-		       int64_t *vars, size_t *match_off, size_t *match_len)
+		       int64_t *vars, size_t *match_off, size_t *match_len, bool *over_budget)
 {
-	struct mctx c = { r, buf, data, len, vars, MATCH_BUDGET, 0, 0, false, 0 };
+	struct mctx c = { r, buf, data, len, vars, MATCH_BUDGET, 0, 0, false, 0, false };
 	unsigned first = r->nm;
 	for (unsigned k = 0; k < r->nm; k++)
 		if (r->m[k].buf == buf) {
@@ -403,6 +406,8 @@ bool rule_match_buffer(const struct rule *r, unsigned buf, const uint8_t *data, 
 	if (!data)
 		c.data = (const uint8_t *)"";
 	bool ok = match_from(&c, first, 0);
+	if (over_budget && c.over)
+		*over_budget = true;
 	if (ok && match_off) {
 		*match_off = c.have_first ? c.first_off : 0;
 		*match_len = c.have_first ? c.first_len : 0;

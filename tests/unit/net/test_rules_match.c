@@ -589,6 +589,37 @@ static void test_retry(void **state)
 	env_close(&e);
 }
 
+/* A stream rule is tried on the window (previous tail + chunk) first only
+ * when a match on the chunk implies one on the window: rules with a
+ * negated content, a content counted from the start or a pcre anchored
+ * at the buffer's start still fire on a chunk whose window fails. */
+static void test_window_first(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any any (msg:\"neg\"; content:\"AB1\"; content:!\"ZZ\"; sid:1;)\n"
+		 "alert tcp any any -> any any (msg:\"depth\"; content:\"CD2\"; depth:3; sid:2;)\n"
+		 "alert tcp any any -> any any (msg:\"pcre\"; content:\"EF3\"; pcre:\"/^EF3/\"; sid:3;)\n"
+		 "alert tcp any any -> any any (msg:\"safe\"; content:\"GH4\"; content:\"IJ\"; distance:0; sid:4;)\n");
+	stream(&e, APP_TO_SERVER, "xxZZ");
+	stream(&e, APP_TO_SERVER, "AB1");
+	assert_string_equal(e.f.sids, "1");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "CD2");
+	assert_string_equal(e.f.sids, "2");
+	reset(&e);
+	stream(&e, APP_TO_SERVER, "EF3");
+	assert_string_equal(e.f.sids, "3");
+	reset(&e);
+	/* safe: across the boundary, and not again from the tail alone */
+	stream(&e, APP_TO_SERVER, "GH4 ");
+	stream(&e, APP_TO_SERVER, "IJ");
+	stream(&e, APP_TO_SERVER, "..");
+	assert_string_equal(e.f.sids, "4");
+	env_close(&e);
+}
+
 /* Address-only rules keyed by overlapping address blocks (found by a
  * binary search over the blocks sorted by start, then back while a block
  * may still reach the address). */
@@ -733,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_anchored_deferred),
 		cmocka_unit_test(test_anchored_buckets),
 		cmocka_unit_test(test_retry),
+		cmocka_unit_test(test_window_first),
 		cmocka_unit_test(test_ip_wide),
 		cmocka_unit_test(test_quick_bounds),
 		cmocka_unit_test(test_port_groups),
