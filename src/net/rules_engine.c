@@ -15,7 +15,8 @@
  * server, to client; a rule without direction is in both); each group has
  * one Hyperscan block-mode database of the fast patterns of its rules
  * (literals as \xHH, HS_FLAG_CASELESS for nocase, single match), except
- * short ones (<= ANCH_MAX_LEN bytes) that must lie within the first
+ * short ones (startswith up to ANCH_MAX_LEN bytes, depth up to
+ * ANCH_MAX_LEN_DEPTH) that must lie within the first
  * ANCH_MAX_END bytes (startswith, depth): those are looked for by hand at
  * the start of the buffer (struct anch), which is cheaper than letting
  * every short literal slow Hyperscan down everywhere. A buffer is
@@ -94,11 +95,14 @@ struct ipidx {
  * buffer (startswith, or depth without relative): checked by hand at the
  * start of each scanned buffer instead of by Hyperscan, whose literal
  * matcher slows down for every short literal it must find anywhere. */
-#define ANCH_MAX_LEN 8		/* longer contents stay in Hyperscan (ET Open,
-				 * cycle counts on the corpus mix with the
-				 * pair buckets: 8 beats 5, 16 and 64; it takes
-				 * the 256 six-byte "XOR key" startswith
-				 * contents out of the main stream database) */
+#define ANCH_MAX_LEN 8		/* startswith contents up to this long (one
+				 * position each) leave Hyperscan: the 256
+				 * six-byte "XOR key" ones of ET Open made the
+				 * main to-server stream database ~25 % slower */
+#define ANCH_MAX_LEN_DEPTH 5	/* other anchored ones (a range of positions):
+				 * measured, 5 beats 4, 6, 8, 16, 64; Hyperscan
+				 * picks its literal engine by the set, and the
+				 * to-client database lost ~25 % at 8 */
 #define ANCH_MAX_END 64		/* the content must end within this */
 struct anch {
 	uint8_t pat[ANCH_MAX_LEN];
@@ -806,7 +810,8 @@ static void quick_of(const struct rule *r, struct rule_quick *q)
 /* For an anchored short content, the window [lo, hi) its match lies in. */
 static bool anchored(const struct rule_match *m, size_t n, uint8_t *lo, uint8_t *hi)
 {
-	if (n == 0 || n > ANCH_MAX_LEN || m->fp_chop || m->relative)
+	if (n == 0 || n > (m->startswith ? ANCH_MAX_LEN : ANCH_MAX_LEN_DEPTH) || m->fp_chop ||
+	    m->relative)
 		return false;
 	int64_t a = 0, b;
 	if (m->startswith) {
