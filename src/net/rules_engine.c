@@ -2222,6 +2222,21 @@ static void view_init(struct view *v, struct app_ctx *ctx, enum app_dir dir)
 
 /* The packet rules on p. prescanned: s->cand_list already holds the
  * prefilter's candidates for p's payload (from the combined scan). */
+/* Whether one of the rules l[0, n) passes its quick bounds (ports, dsize)
+ * on a packet with dsize ds from sp to dp (ports false: unknown). */
+static bool quick_any(const struct net_rules *r, const uint32_t *l, size_t n, bool ports,
+		      uint16_t sp, uint16_t dp, uint32_t ds)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct rule_quick *q = &r->quick[l[i]];
+		if (ports && (sp < q->sp_lo || sp > q->sp_hi || dp < q->dp_lo || dp > q->dp_hi))
+			continue;
+		if (ds >= q->ds_lo && ds <= q->ds_hi)
+			return true;
+	}
+	return false;
+}
+
 static void packet_eval(const struct net_rules *r, struct net_rules_state *s, struct app_ctx *ctx,
 			const struct net_packet_view *p, bool prescanned)
 {
@@ -2239,9 +2254,6 @@ static void packet_eval(const struct net_rules *r, struct net_rules_state *s, st
 		s->ncand = 0;
 		return;
 	}
-	view_init(&v, ctx, p->dir);
-	v.pkt = p;
-	v.app_proto = p->app_proto;
 	/* ICMP: the payload starts after the 8-byte header (as in Suricata);
 	 * the decoder's starts after the first 4 */
 	const uint8_t *pl = p->payload;
@@ -2250,20 +2262,11 @@ static void packet_eval(const struct net_rules *r, struct net_rules_state *s, st
 		pl += 4;
 		plen -= 4;
 	}
-	struct net_packet_view pv = *p;
-	pv.payload = pl;
-	pv.payload_len = plen;
-	v.pkt = &pv;
-	v.buf[RB_PAYLOAD].ptr = pl;
-	v.buf[RB_PAYLOAD].len = plen;
 	const struct group *g = &r->g[slot][p->dir];
-	if (!prescanned)
-	{
-		const uint8_t *sa, *da;
-		struct scan_at at = { fi != NULL, 0, 0, { p->app_proto, NULL }, false };
-		if (fi)
-			addrs(&v, &sa, &da, &at.sp, &at.dp);
-		collect(s, g, pl, plen, 0, &at);
+	uint16_t sp = 0, dp = 0;
+	if (fi) {
+		sp = p->dir == APP_TO_SERVER ? fi->src_port : fi->dst_port;
+		dp = p->dir == APP_TO_SERVER ? fi->dst_port : fi->src_port;
 	}
 	/* address-only rules are checked on the first packet of each
 	 * direction of a flow (as Suricata's IP-only engine does); those
@@ -2297,6 +2300,22 @@ static void packet_eval(const struct net_rules *r, struct net_rules_state *s, st
 	if (g->by_flags) {
 		al = g->by_flags + g->by_flags_at[p->tcp_flags];
 		nal = g->by_flags_at[p->tcp_flags + 1] - g->by_flags_at[p->tcp_flags];
+	}
+	/* most packets without payload (TCP acknowledgements) have nothing
+	 * to verify: no view is set up for them */
+	if (!plen && !s->ncand && !nio && !quick_any(r, al, nal, fi != NULL, sp, dp, 0))
+		return;
+	view_init(&v, ctx, p->dir);
+	v.app_proto = p->app_proto;
+	struct net_packet_view pv = *p;
+	pv.payload = pl;
+	pv.payload_len = plen;
+	v.pkt = &pv;
+	v.buf[RB_PAYLOAD].ptr = pl;
+	v.buf[RB_PAYLOAD].len = plen;
+	if (!prescanned) {
+		struct scan_at at = { fi != NULL, sp, dp, { p->app_proto, NULL }, false };
+		collect(s, g, pl, plen, 0, &at);
 	}
 	run(s, ctx, &v, ctx ? ctx->frame : 0, al, nal, io, nio);
 	mm_buf_release(&v.names);
