@@ -16,6 +16,8 @@
 
 #include "net/app.h"
 
+#include <stdatomic.h>
+
 struct net_rules;
 struct net_rules_state;
 
@@ -137,6 +139,8 @@ struct rule_match {
 	uint8_t *pat;		/* content bytes (owned) */
 	size_t patlen;
 	void *re;		/* pcre2_code (owned) */
+	atomic_int *re_jit;	/* pcre: 1 once JIT-compiled (owned; done on first
+				 * use, most of a rule set's pcre never run) */
 	/* byte_test / byte_jump / byte_extract / byte_math */
 	uint8_t nbytes;
 	bool big_endian, string, dce, align, from_beginning, from_end;
@@ -259,6 +263,8 @@ bool rule_match_buffer(const struct rule *r, unsigned buf, const uint8_t *data, 
 int net_rules_load_text(struct net_rules **out, const char *text, size_t len,
 			const struct mm_config *config, struct mm_rule_report *report);
 size_t net_rules_count(const struct net_rules *r);
+/* Rule i of the set in load order (NULL past the end). */
+const struct rule *net_rules_rule(const struct net_rules *r, size_t i);
 
 /* Test hook: every alert also goes to fn (scan may then be NULL). */
 typedef void net_rules_alert_fn(void *arg, const struct rule *r, const char *buf_name,

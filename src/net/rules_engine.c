@@ -194,6 +194,11 @@ size_t net_rules_count(const struct net_rules *r)
 	return r ? r->n : 0;
 }
 
+const struct rule *net_rules_rule(const struct net_rules *r, size_t i)
+{
+	return r && i < r->n ? &r->rules[i] : NULL;
+}
+
 const char *net_rules_id(const struct net_rules *r)
 {
 	return r ? r->id : "";

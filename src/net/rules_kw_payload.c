@@ -22,7 +22,8 @@
  * The buffer is borrowed for the call. The rule set stays read-only and
  * shareable across threads: the pcre match context (the match limit) is
  * made once and only read; the match data is one per thread (a
- * thread-specific value freed when the thread ends).
+ * thread-specific value freed when the thread ends); a pcre is
+ * JIT-compiled on its first use, under a lock (pcre_jit()).
  */
 #define _GNU_SOURCE	/* memmem */
 #include "core/compat.h"
@@ -259,6 +260,22 @@ static pcre2_match_data *pcre_md(void)
 	return md;
 }
 
+/* JIT-compiles m's pcre on its first use (once for all threads: the
+ * flag is set after the compile, under jit_lock); a pcre that JIT cannot
+ * take runs in the interpreter, as PCRE2 does by itself. */
+static pthread_mutex_t jit_lock = PTHREAD_MUTEX_INITIALIZER;
+static void pcre_jit(const struct rule_match *m)
+{
+	if (!m->re_jit || atomic_load_explicit(m->re_jit, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&jit_lock);
+	if (!atomic_load_explicit(m->re_jit, memory_order_relaxed)) {
+		pcre2_jit_compile(m->re, PCRE2_JIT_COMPLETE);
+		atomic_store_explicit(m->re_jit, 1, memory_order_release);
+	}
+	pthread_mutex_unlock(&jit_lock);
+}
+
 static bool match_pcre(struct mctx *c, unsigned i, size_t pos)
 {
 	const struct rule_match *m = &c->r->m[i];
@@ -270,6 +287,7 @@ static bool match_pcre(struct mctx *c, unsigned i, size_t pos)
 		return false;
 	/* a relative pcre sees the buffer from the detection pointer on, so
 	 * that ^ anchors there (as in Suricata) */
+	pcre_jit(m);
 	int rc = pcre2_match(m->re, c->data + start, c->len - start, 0, 0, md, pcre_mc);
 	size_t end = pos, off = 0;
 	if (rc > 0) {

@@ -1130,8 +1130,11 @@ static int kw_pcre(struct pstate *ps, char *v, bool hv)
 		return fail(ps->e, MM_ESYNTAX, "syntax: pcre does not compile", "pcre does not compile: %s",
 			    (const char *)msg);
 	}
-	pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	m->re = code;
+	m->re_jit = malloc(sizeof(*m->re_jit));
+	if (!m->re_jit)
+		return MM_ENOMEM;
+	atomic_init(m->re_jit, 0);
 	return 0;
 }
 
@@ -1864,6 +1867,7 @@ void rule_release(struct rule *r)
 		free(r->m[i].pat);
 		if (r->m[i].re)
 			pcre2_code_free(r->m[i].re);
+		free(r->m[i].re_jit);
 	}
 	free(r->m);
 	rule_addr_release(&r->src);

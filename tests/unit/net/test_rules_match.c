@@ -620,6 +620,31 @@ static void test_window_first(void **state)
 	env_close(&e);
 }
 
+/* A pcre is JIT-compiled on its first use, not at load: after a stream
+ * that runs only the first rule's, only that one is marked. */
+static void test_pcre_lazy_jit(void **state)
+{
+	(void)state;
+	struct env e;
+	env_open(&e,
+		 "alert tcp any any -> any any (msg:\"used\"; content:\"zz\"; pcre:\"/ab+c/\"; sid:1;)\n"
+		 "alert tcp any any -> any any (msg:\"unused\"; content:\"yy\"; pcre:\"/q+r/\"; sid:2;)\n");
+	const struct rule *r1 = net_rules_rule(e.r, 0), *r2 = net_rules_rule(e.r, 1);
+	assert_non_null(r1);
+	assert_non_null(r2);
+	assert_null(net_rules_rule(e.r, 2));
+	assert_int_equal(r1->sid, 1);
+	assert_int_equal(r1->m[1].type, RM_PCRE);
+	assert_int_equal(r2->m[1].type, RM_PCRE);
+	assert_int_equal(atomic_load(r1->m[1].re_jit), 0);
+	assert_int_equal(atomic_load(r2->m[1].re_jit), 0);
+	stream(&e, APP_TO_SERVER, "zz abbbc");
+	assert_string_equal(e.f.sids, "1");
+	assert_int_equal(atomic_load(r1->m[1].re_jit), 1);
+	assert_int_equal(atomic_load(r2->m[1].re_jit), 0);
+	env_close(&e);
+}
+
 /* Address-only rules keyed by overlapping address blocks (found by a
  * binary search over the blocks sorted by start, then back while a block
  * may still reach the address). */
@@ -765,6 +790,7 @@ int main(void)
 		cmocka_unit_test(test_anchored_buckets),
 		cmocka_unit_test(test_retry),
 		cmocka_unit_test(test_window_first),
+		cmocka_unit_test(test_pcre_lazy_jit),
 		cmocka_unit_test(test_ip_wide),
 		cmocka_unit_test(test_quick_bounds),
 		cmocka_unit_test(test_port_groups),
