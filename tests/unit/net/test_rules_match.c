@@ -82,6 +82,16 @@ static void reset(struct env *e)
 	memset(&e->f, 0, sizeof(e->f));
 }
 
+/* Streams one to-server chunk and checks which sids it fired (in order),
+ * then forgets them. */
+static void fires(struct env *e, const char *chunk, const char *want)
+{
+	stream(e, APP_TO_SERVER, chunk);
+	if (strcmp(e->f.sids, want))
+		fail_msg("chunk \"%s\": fired \"%s\", expected \"%s\"", chunk, e->f.sids, want);
+	reset(e);
+}
+
 /* A to-server packet (TTL 64) with this payload, other fields zero. */
 static struct net_packet_view pkt(const void *payload, size_t len)
 {
@@ -525,33 +535,19 @@ static void test_anchored_buckets(void **state)
 		 "alert tcp any any -> any any (msg:\"nocase\"; content:\"kEy\"; nocase; offset:2; depth:5; sid:3;)\n"
 		 "alert tcp any any -> any any (msg:\"aa\"; content:\"aaX\"; startswith; sid:4;)\n"
 		 "alert tcp any any -> any any (msg:\"rt\"; content:\"rtX\"; startswith; sid:5;)\n");
-	stream(&e, APP_TO_SERVER, "Qxx");
-	assert_string_equal(e.f.sids, "1");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "xQx");
-	stream(&e, APP_TO_SERVER, "xaBcDeFgH");
-	stream(&e, APP_TO_SERVER, "aBcDeFgh");
-	assert_string_equal(e.f.sids, "");
-	stream(&e, APP_TO_SERVER, "aBcDeFgH and more");
-	assert_string_equal(e.f.sids, "2");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "..KEY");
-	assert_string_equal(e.f.sids, "3");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "...kEY");
-	stream(&e, APP_TO_SERVER, ".KEY.");
-	stream(&e, APP_TO_SERVER, "..kex");
-	assert_string_equal(e.f.sids, "3");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "rtX");
-	assert_string_equal(e.f.sids, "5");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "aaX");
-	assert_string_equal(e.f.sids, "4");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "raX");
-	stream(&e, APP_TO_SERVER, "atX");
-	assert_string_equal(e.f.sids, "");
+	fires(&e, "Qxx", "1");
+	fires(&e, "xQx", "");
+	fires(&e, "xaBcDeFgH", "");
+	fires(&e, "aBcDeFgh", "");
+	fires(&e, "aBcDeFgH and more", "2");
+	fires(&e, "..KEY", "3");
+	fires(&e, "...kEY", "3");
+	fires(&e, ".KEY.", "");
+	fires(&e, "..kex", "");
+	fires(&e, "rtX", "5");
+	fires(&e, "aaX", "4");
+	fires(&e, "raX", "");
+	fires(&e, "atX", "");
 	env_close(&e);
 }
 
@@ -568,24 +564,13 @@ static void test_retry(void **state)
 		 "alert tcp any any -> any any (msg:\"ida\"; content:\"k=\"; isdataat:1,relative; content:\"9\"; distance:0; within:1; sid:2;)\n"
 		 "alert tcp any any -> any any (msg:\"neg\"; content:\"p=\"; content:!\"zz\"; content:\"5\"; distance:0; within:1; sid:3;)\n"
 		 "alert tcp any any -> any any (msg:\"abs\"; content:\"q=\"; content:\"r\"; content:\"s\"; distance:0; within:1; sid:4;)\n");
-	stream(&e, APP_TO_SERVER, "Ax a=2 a=1");
-	assert_string_equal(e.f.sids, "1");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "Bx a=2 a=1");	/* byte_test fails */
-	assert_string_equal(e.f.sids, "");
-	stream(&e, APP_TO_SERVER, "k=0 k=9;");
-	assert_string_equal(e.f.sids, "2");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "p=4 p=5");
-	assert_string_equal(e.f.sids, "3");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "p=4 p=5 zz");
-	assert_string_equal(e.f.sids, "");
-	stream(&e, APP_TO_SERVER, "q=1 rx q=2 rs");
-	assert_string_equal(e.f.sids, "4");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "q=1 rx q=2 ry");
-	assert_string_equal(e.f.sids, "");
+	fires(&e, "Ax a=2 a=1", "1");
+	fires(&e, "Bx a=2 a=1", "");	/* byte_test fails */
+	fires(&e, "k=0 k=9;", "2");
+	fires(&e, "p=4 p=5", "3");
+	fires(&e, "p=4 p=5 zz", "");
+	fires(&e, "q=1 rx q=2 rs", "4");
+	fires(&e, "q=1 rx q=2 ry", "");
 	env_close(&e);
 }
 
@@ -602,21 +587,14 @@ static void test_window_first(void **state)
 		 "alert tcp any any -> any any (msg:\"depth\"; content:\"CD2\"; depth:3; sid:2;)\n"
 		 "alert tcp any any -> any any (msg:\"pcre\"; content:\"EF3\"; pcre:\"/^EF3/\"; sid:3;)\n"
 		 "alert tcp any any -> any any (msg:\"safe\"; content:\"GH4\"; content:\"IJ\"; distance:0; sid:4;)\n");
-	stream(&e, APP_TO_SERVER, "xxZZ");
-	stream(&e, APP_TO_SERVER, "AB1");
-	assert_string_equal(e.f.sids, "1");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "CD2");
-	assert_string_equal(e.f.sids, "2");
-	reset(&e);
-	stream(&e, APP_TO_SERVER, "EF3");
-	assert_string_equal(e.f.sids, "3");
-	reset(&e);
+	fires(&e, "xxZZ", "");
+	fires(&e, "AB1", "1");
+	fires(&e, "CD2", "2");
+	fires(&e, "EF3", "3");
 	/* safe: across the boundary, and not again from the tail alone */
-	stream(&e, APP_TO_SERVER, "GH4 ");
-	stream(&e, APP_TO_SERVER, "IJ");
-	stream(&e, APP_TO_SERVER, "..");
-	assert_string_equal(e.f.sids, "4");
+	fires(&e, "GH4 ", "");
+	fires(&e, "IJ", "4");
+	fires(&e, "..", "");
 	env_close(&e);
 }
 
