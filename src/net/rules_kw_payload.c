@@ -191,6 +191,7 @@ static bool match_content(struct mctx *c, unsigned i, size_t pos)
 		end = -1;	/* cannot end at the end of the buffer */
 	const uint8_t *hit = NULL;
 	int64_t from = start;
+	int moves = -1;		/* rest_moves(), once it is needed */
 	for (;;) {
 		if (--c->budget <= 0) {
 			c->over = true;
@@ -219,7 +220,11 @@ static bool match_content(struct mctx *c, unsigned i, size_t pos)
 			}
 			return true;
 		}
-		if (m->endswith || m->startswith || !rest_moves(c, i))
+		if (m->endswith || m->startswith)
+			return false;
+		if (moves < 0)
+			moves = rest_moves(c, i);
+		if (!moves)
 			return false;
 		from = (int64_t)off + 1;
 	}
