@@ -287,6 +287,7 @@ struct net_rules_state {
 	struct net_packet_view pend_pv;
 	struct app_ctx pend_ctx;
 	uint64_t combined, deferred_plain;	/* deferred packets: one scan / own scan */
+	uint64_t window_first_drops;	/* stream candidates dropped after the window alone */
 	struct rules_thr_table *thr;
 	size_t nflowbits;
 	struct rules_flow *fallback;	/* flow state when ctx->flow is NULL */

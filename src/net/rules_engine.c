@@ -2124,8 +2124,10 @@ static void verify(struct net_rules_state *s, struct app_ctx *ctx, const struct 
 		v->over_budget = false;
 		bool ok = match_buffers(r, v, vars, &abuf, &aoff, &alen);
 		v->buf[RB_PAYLOAD] = chunk;
-		if (!ok && !v->over_budget)
+		if (!ok && !v->over_budget) {
+			s->window_first_drops++;
 			return;
+		}
 	}
 	if (match_buffers(r, v, vars, &abuf, &aoff, &alen)) {
 		abase = v->buf[abuf].ptr;

@@ -591,8 +591,13 @@ static void test_window_first(void **state)
 	fires(&e, "AB1", "1");
 	fires(&e, "CD2", "2");
 	fires(&e, "EF3", "3");
-	/* safe: across the boundary, and not again from the tail alone */
+	/* the three rules above are tried on the chunk first: nothing was
+	 * dropped after the window alone */
+	assert_int_equal(e.s->window_first_drops, 0);
+	/* safe: across the boundary, and not again from the tail alone; its
+	 * candidate without "IJ" is dropped after one try on the window */
 	fires(&e, "GH4 ", "");
+	assert_int_equal(e.s->window_first_drops, 1);
 	fires(&e, "IJ", "4");
 	fires(&e, "..", "");
 	env_close(&e);
