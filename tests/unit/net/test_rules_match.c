@@ -571,6 +571,20 @@ static void test_retry(void **state)
 	fires(&e, "p=4 p=5 zz", "");
 	fires(&e, "q=1 rx q=2 rs", "4");
 	fires(&e, "q=1 rx q=2 ry", "");
+	/* 4500 "q=" then "rx" x10: "r" fails everywhere (no "s" after it), and
+	 * moving "q=" on cannot change that; trying each "q=" would take 4500
+	 * steps, past the 4096-step budget (over budget, not a clean miss) */
+	static char buf[9100];
+	size_t n = 0;
+	for (int i = 0; i < 4500; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "q=");
+	for (int i = 0; i < 10; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "rx");
+	int64_t vars[RULE_MAX_VARS] = { 0 };
+	bool over = false;
+	assert_false(rule_match_buffer(net_rules_rule(e.r, 3), RB_PAYLOAD, (const uint8_t *)buf, n, vars,
+				       NULL, NULL, &over));
+	assert_false(over);
 	env_close(&e);
 }
 
