@@ -426,27 +426,35 @@ static void on_examined(void *arg, const struct mm_input *in, size_t engine)
 	ch->examined_calls++;
 }
 
-static void test_changed_callbacks(void **state)
+/* One single-threaded scan of root/dir with the --changed callbacks
+ * above recording into ch (zeroed first). */
+static void changed_scan(struct run *rn, struct changed *ch, const char *dir)
 {
-	struct run rn;
 	struct mm_scan_opts o;
 	struct mm_scan *s;
-	struct changed ch;
 	char p[512];
 	const char *paths[] = { p };
 
-	(void)state;
-	run_begin(&rn);
-	memset(&ch, 0, sizeof(ch));
-	snprintf(p, sizeof(p), "%s/t", root);
-	base_opts(&o, paths, rn.out);
+	memset(ch, 0, sizeof(*ch));
+	snprintf(p, sizeof(p), "%s/%s", root, dir);
+	base_opts(&o, paths, rn->out);
 	o.threads = 1;	/* the callbacks above are not thread-safe */
 	o.unchanged = is_unchanged;
 	o.examined = on_examined;
-	o.changed_arg = &ch;
+	o.changed_arg = ch;
 	s = mm_scan_new(&o);
-	assert_int_equal(mm_scan_run(s, rn.sum), 0);
+	assert_int_equal(mm_scan_run(s, rn->sum), 0);
 	mm_scan_free(s);
+}
+
+static void test_changed_callbacks(void **state)
+{
+	struct run rn;
+	struct changed ch;
+
+	(void)state;
+	run_begin(&rn);
+	changed_scan(&rn, &ch, "t");
 	/* asked for the five text inputs the fake engine owns (not the empty
 	 * file, not the binary nobody owns) */
 	assert_int_equal(ch.unchanged_calls, 5);
@@ -469,28 +477,17 @@ static void test_changed_callbacks(void **state)
 static void test_changed_partial(void **state)
 {
 	struct run rn;
-	struct mm_scan_opts o;
-	struct mm_scan *s;
 	struct changed ch;
 	char p[512];
-	const char *paths[] = { p };
 
 	(void)state;
 	run_begin(&rn);
-	memset(&ch, 0, sizeof(ch));
 	snprintf(p, sizeof(p), "%s/u", root);
 	assert_int_equal(mkdir(p, 0755), 0);
 	puts_file("u/x-limit.txt", "this one was CUTOFF\n");
 	puts_file("u/y-stall.txt", "this one had a STALL\n");
 	puts_file("u/z-both.txt", "this one was CUTOFF and had a STALL\n");
-	base_opts(&o, paths, rn.out);
-	o.threads = 1;
-	o.unchanged = is_unchanged;
-	o.examined = on_examined;
-	o.changed_arg = &ch;
-	s = mm_scan_new(&o);
-	assert_int_equal(mm_scan_run(s, rn.sum), 0);
-	mm_scan_free(s);
+	changed_scan(&rn, &ch, "u");
 	assert_int_equal(ch.unchanged_calls, 3);
 	assert_int_equal(ch.examined_calls, 1);
 	assert_string_equal(ch.examined[0], "x-limit.txt");
